@@ -1,0 +1,33 @@
+"""rnla: randomized numerical linear algebra.
+
+Sketch operators (Gaussian, SRHT, CountSketch / sparse sign, uniform and
+leverage-score sampling), leverage scores, on a numba (CPU) backend.
+"""
+
+from rnla import sketch
+from rnla.sketch import (
+    SRHT,
+    CountSketch,
+    GaussianSketch,
+    LeverageSampling,
+    SketchOperator,
+    SparseSign,
+    UniformSampling,
+    leverage_scores,
+    make_sketch,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "sketch",
+    "make_sketch",
+    "leverage_scores",
+    "SketchOperator",
+    "GaussianSketch",
+    "SRHT",
+    "CountSketch",
+    "SparseSign",
+    "UniformSampling",
+    "LeverageSampling",
+]

@@ -1,0 +1,71 @@
+"""Command line: ``python -m rnla demo``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import numpy as np
+
+
+def subspace_distortion(S, U: np.ndarray) -> tuple[float, float, float]:
+    r"""Singular values extremes of S U for orthonormal U, and the distortion
+    :math:`\epsilon = \max(1 - \sigma_{min}, \sigma_{max} - 1)`."""
+    SU = S @ U
+    SU = SU.toarray() if hasattr(SU, "toarray") else SU
+    sv = np.linalg.svd(SU, compute_uv=False)
+    return float(sv[-1]), float(sv[0]), float(max(1 - sv[-1], sv[0] - 1))
+
+
+def demo(n: int, d: int, seed: int) -> None:
+    """Sketch a coherent n x d matrix with every operator; print each distortion."""
+    import rnla
+
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((n, d))
+    A[:d] *= 1e3  # a few rows with high leverage: uniform sampling will struggle
+    U = np.linalg.qr(A)[0]
+    h = rnla.leverage_scores(A)
+    print(f"A: {n} x {d}, coherence (n/d) max h_i = {n / d * h.max():.1f}")
+    print(f"{'sketch':<28}{'k':>6}{'time [ms]':>11}{'sigma_min':>11}{'sigma_max':>11}{'eps':>8}")
+    operators = [
+        ("gaussian", {}),
+        ("srht", {}),
+        ("countsketch", {}),
+        ("sparse_sign", {"s": 8}),
+        ("uniform", {}),
+        ("leverage", {"probabilities": h / h.sum()}),
+    ]
+    for kind, options in operators:
+        rnla.make_sketch(kind, 4 * d, n, seed=seed, **options) @ A  # compile once, untimed
+        for k in (4 * d, 16 * d):
+            t0 = time.perf_counter()
+            S = rnla.make_sketch(kind, k, n, seed=seed, **options)
+            S @ A
+            elapsed = 1e3 * (time.perf_counter() - t0)
+            lo, hi, eps = subspace_distortion(S, U)
+            label = kind + (f" (s={options['s']})" if "s" in options else "")
+            print(f"{label:<28}{k:>6}{elapsed:>11.1f}{lo:>11.3f}{hi:>11.3f}{eps:>8.3f}")
+    approx = rnla.leverage_scores(A, method="approx", seed=seed)
+    print(f"approximate leverage scores: max relative error "
+          f"{np.max(np.abs(approx - h) / h):.3f} (target 0.25)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m rnla", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_demo = sub.add_parser("demo", help="sketch a matrix with every operator")
+    p_demo.add_argument("--n", type=int, default=2**16, help="rows (default 65536)")
+    p_demo.add_argument("--d", type=int, default=50, help="columns (default 50)")
+    p_demo.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    if args.command == "demo":
+        if args.n < 16 * args.d:
+            parser.error(f"--n must be at least 16 * d = {16 * args.d}; got {args.n}")
+        demo(args.n, args.d, args.seed)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

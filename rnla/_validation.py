@@ -1,0 +1,166 @@
+"""Argument checks shared by every public entry point.
+
+Messages name the argument, what it got and what was expected, e.g.
+"`k` must be an int in [1, 100]; got 0".  Nothing here modifies its input.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = [
+    "check_matrix",
+    "check_operand",
+    "check_int",
+    "check_real",
+    "check_option",
+    "check_probabilities",
+    "float_dtype",
+]
+
+
+def float_dtype(dtype, name: str = "A") -> np.dtype:
+    """Return the floating dtype rnla computes in for input ``dtype``.
+
+    float32 and float64 are kept; integers and bools become float64; float16
+    becomes float32.  Complex and non-numeric dtypes raise ``TypeError``.
+    """
+    dtype = np.dtype(dtype)
+    if dtype == np.float32 or dtype == np.float64:
+        return dtype
+    if dtype == np.float16:
+        return np.dtype(np.float32)
+    if np.issubdtype(dtype, np.integer) or dtype == np.bool_:
+        return np.dtype(np.float64)
+    if np.issubdtype(dtype, np.floating):
+        return np.dtype(np.float64)
+    if np.issubdtype(dtype, np.complexfloating):
+        raise TypeError(f"`{name}` must be real; got complex dtype {dtype}")
+    raise TypeError(f"`{name}` must have a numeric dtype; got {dtype}")
+
+
+def _check_finite(values: np.ndarray, name: str) -> None:
+    # Sum first (O(1) extra memory); scan only when the sum is not finite,
+    # since a finite array can still overflow its sum.
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(values.sum()):
+            return
+    if not np.isfinite(values).all():
+        bad = "NaN" if np.isnan(values).any() else "inf"
+        raise ValueError(f"`{name}` must contain only finite values; got {bad}")
+
+
+def check_matrix(A, name: str = "A", *, allow_sparse: bool = True, min_rows: int = 1):
+    """Validate a 2-D matrix and return it in a float dtype rnla computes with.
+
+    Dense input becomes a numpy array (order kept); sparse input must be a
+    scipy.sparse matrix or array (CSR and CSC kept, other formats become CSR).
+    The input is never modified: a conversion makes a copy.
+    """
+    if sp.issparse(A):
+        if not allow_sparse:
+            raise TypeError(f"`{name}` must be a dense array; got scipy.sparse {A.format}")
+        if A.ndim != 2:
+            raise ValueError(f"`{name}` must be 2-D; got {A.ndim}-D")
+        dtype = float_dtype(A.dtype, name)
+        if A.format not in ("csr", "csc"):
+            A = A.tocsr()
+        if A.dtype != dtype:
+            A = A.astype(dtype)
+        if A.shape[0] < min_rows or A.shape[1] < 1:
+            raise ValueError(f"`{name}` must be non-empty; got shape {A.shape}")
+        _check_finite(A.data, name)
+        return A
+    if not hasattr(A, "__array__") and not isinstance(A, (list, tuple)):
+        raise TypeError(f"`{name}` must be an array-like or scipy.sparse matrix; got "
+                        f"{type(A).__name__}")
+    A = np.asarray(A)
+    if A.dtype == object:
+        raise TypeError(f"`{name}` must have a numeric dtype; got object")
+    if A.ndim != 2:
+        raise ValueError(f"`{name}` must be 2-D; got {A.ndim}-D with shape {A.shape}")
+    if A.shape[0] < min_rows or A.shape[1] < 1:
+        raise ValueError(f"`{name}` must be non-empty; got shape {A.shape}")
+    dtype = float_dtype(A.dtype, name)
+    if A.dtype != dtype:
+        A = A.astype(dtype, order="K")
+    _check_finite(A, name)
+    return A
+
+
+def check_operand(A, n: int, name: str = "A"):
+    """Validate the right operand of a sketch ``S @ A`` with ``S`` of shape (k, n).
+
+    Returns ``(A2, was_vector)`` where ``A2`` is 2-D with ``n`` rows.
+    """
+    if not sp.issparse(A) and np.ndim(A) == 1:
+        v = np.asarray(A)
+        if v.shape[0] != n:
+            raise ValueError(f"`{name}` must have length {n} (the sketch's n); got {v.shape[0]}")
+        return check_matrix(v.reshape(-1, 1), name), True
+    A = check_matrix(A, name)
+    if A.shape[0] != n:
+        raise ValueError(
+            f"`{name}` must have {n} rows (the sketch's n); got shape {A.shape}"
+        )
+    return A, False
+
+
+def check_int(value, name: str, low: int | None = None, high: int | None = None) -> int:
+    """Check that ``value`` is an int in the closed interval [low, high]."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        raise TypeError(f"`{name}` must be an int; got {type(value).__name__} {value!r}")
+    value = int(value)
+    if (low is not None and value < low) or (high is not None and value > high):
+        lo = "-inf" if low is None else low
+        hi = "inf" if high is None else high
+        raise ValueError(f"`{name}` must be an int in [{lo}, {hi}]; got {value}")
+    return value
+
+
+def check_real(value, name: str, low: float | None = None, high: float | None = None,
+               *, low_open: bool = False, high_open: bool = False) -> float:
+    """Check that ``value`` is a finite real in an interval (open or closed ends)."""
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        raise TypeError(f"`{name}` must be a real number; got {type(value).__name__}")
+    value = float(value)
+    ok = np.isfinite(value)
+    if low is not None:
+        ok &= value > low if low_open else value >= low
+    if high is not None:
+        ok &= value < high if high_open else value <= high
+    if not ok:
+        lb = "(" if low_open else "["
+        rb = ")" if high_open else "]"
+        lo = "-inf" if low is None else low
+        hi = "inf" if high is None else high
+        raise ValueError(f"`{name}` must be a finite real in {lb}{lo}, {hi}{rb}; got {value}")
+    return value
+
+
+def check_option(value, name: str, options) -> str:
+    """Check that ``value`` is one of the string ``options``."""
+    if not isinstance(value, str) or value not in options:
+        raise ValueError(f"`{name}` must be one of {sorted(options)}; got {value!r}")
+    return value
+
+
+def check_probabilities(p, n: int, name: str = "probabilities") -> np.ndarray:
+    """Check a probability vector of length ``n``: finite, >= 0, summing to 1."""
+    p = np.asarray(p)
+    if p.dtype == object or not np.issubdtype(p.dtype, np.number) or np.iscomplexobj(p):
+        raise TypeError(f"`{name}` must be a real numeric vector; got dtype {p.dtype}")
+    p = p.astype(np.float64)
+    if p.ndim != 1 or p.shape[0] != n:
+        raise ValueError(f"`{name}` must be a vector of length {n}; got shape {p.shape}")
+    if not np.isfinite(p).all():
+        raise ValueError(f"`{name}` must contain only finite values")
+    if (p < 0).any():
+        raise ValueError(f"`{name}` must be non-negative; got min {p.min()}")
+    total = p.sum()
+    if abs(total - 1.0) > 1e-8 * max(1, n) ** 0.5:
+        raise ValueError(f"`{name}` must sum to 1; got sum {total!r}")
+    return p / total

@@ -1,0 +1,97 @@
+"""Sketch operators.
+
+``rnla.sketch`` is both this package (``rnla.sketch.SRHT(k, n, seed=0)``) and
+the one-shot function ``rnla.sketch(A, k, kind="sparse_sign", seed=None)``,
+which returns ``S @ A``.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+
+from rnla._random import SeedLike
+from rnla._validation import check_matrix, check_option
+from rnla.sketch._base import SketchOperator
+from rnla.sketch.gaussian import GaussianSketch
+from rnla.sketch.leverage import leverage_scores
+from rnla.sketch.sampling import LeverageSampling, UniformSampling
+from rnla.sketch.sparse import CountSketch, SparseSign
+from rnla.sketch.srht import SRHT
+
+__all__ = [
+    "SketchOperator",
+    "GaussianSketch",
+    "SRHT",
+    "CountSketch",
+    "SparseSign",
+    "UniformSampling",
+    "LeverageSampling",
+    "leverage_scores",
+    "make_sketch",
+    "sketch",
+    "SKETCH_KINDS",
+]
+
+#: kind name -> operator class, for ``make_sketch``
+SKETCH_KINDS: dict[str, type[SketchOperator]] = {
+    cls.kind: cls
+    for cls in (GaussianSketch, SRHT, CountSketch, SparseSign, UniformSampling, LeverageSampling)
+}
+
+
+def make_sketch(kind: str, k: int, n: int, *, seed: SeedLike = None, **options) -> SketchOperator:
+    """Build a k x n sketch operator of the given kind.
+
+    Parameters
+    ----------
+    kind : {"gaussian", "srht", "countsketch", "sparse_sign", "uniform", "leverage"}
+        The operator class (see ``SKETCH_KINDS``).
+    k, n : int
+        The operator maps R^n to R^k.
+    seed : None, int, SeedSequence or Generator
+        Randomness; the same int gives the same sketch.
+    **options
+        Passed to the class: ``s`` (sparse_sign), ``replace`` (srht, uniform,
+        leverage), ``probabilities`` (leverage, required), ``dtype``, ...
+
+    Examples
+    --------
+    >>> from rnla import make_sketch
+    >>> make_sketch("srht", 16, 100, seed=0)
+    SRHT(k=16, n=100, replace=False)
+    """
+    check_option(kind, "kind", SKETCH_KINDS)
+    return SKETCH_KINDS[kind](k, n, seed=seed, **options)
+
+
+def sketch(A, k: int, kind: str = "sparse_sign", *, seed: SeedLike = None, **options):
+    """Return ``S @ A`` for a fresh k x n sketch ``S`` of the given kind.
+
+    For ``kind="leverage"`` the probabilities default to A's exact leverage
+    scores (``LeverageSampling.from_matrix``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import rnla
+    >>> A = np.random.default_rng(0).standard_normal((1000, 8))
+    >>> rnla.sketch(A, 32, kind="gaussian", seed=0).shape
+    (32, 8)
+    """
+    check_option(kind, "kind", SKETCH_KINDS)
+    A = check_matrix(A)
+    if kind == "leverage" and "probabilities" not in options:
+        return LeverageSampling.from_matrix(A, k, seed=seed, **options) @ A
+    return make_sketch(kind, k, A.shape[0], seed=seed, **options) @ A
+
+
+class _CallableModule(types.ModuleType):
+    """Lets ``rnla.sketch(A, k, ...)`` call :func:`sketch` on this package."""
+
+    def __call__(self, A, k: int, kind: str = "sparse_sign", *, seed: SeedLike = None,
+                 **options):
+        return sketch(A, k, kind, seed=seed, **options)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -1,0 +1,150 @@
+"""Statistical leverage scores: exact (rank-aware) and fast approximate."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse as sp
+
+from rnla._random import SeedLike, spawn
+from rnla._validation import check_int, check_matrix, check_option, check_real
+
+__all__ = ["leverage_scores"]
+
+
+def _row_norms_sq(M: np.ndarray) -> np.ndarray:
+    return np.einsum("ij,ij->i", M, M)
+
+
+def _rank_basis(R: np.ndarray, rcond: float) -> np.ndarray:
+    r"""N = V_r diag(sigma_r)^{-1} for R = U Sigma V^T, keeping sigma_j > rcond sigma_1.
+
+    For any M = Q R with orthonormal Q, M N = Q U_r has orthonormal columns
+    spanning range(M).
+    """
+    _, sv, Vt = scipy.linalg.svd(R, full_matrices=False)
+    if sv.size == 0 or sv[0] == 0:
+        return np.zeros((R.shape[1], 0), dtype=R.dtype)
+    rank = int(np.sum(sv > rcond * sv[0]))
+    return Vt[:rank].T / sv[:rank]
+
+
+def _tall_r_factor(A, chunk_rows: int) -> np.ndarray:
+    """R factor of a tall sparse A by blocked (TSQR-style) Householder QR on dense chunks."""
+    d = A.shape[1]
+    R = np.zeros((0, d), dtype=A.dtype)
+    for r0 in range(0, A.shape[0], chunk_rows):
+        block = np.vstack([R, A[r0:r0 + chunk_rows].toarray()])
+        R = scipy.linalg.qr(block, mode="r", check_finite=False)[0][: min(block.shape)]
+    return R
+
+
+def _exact(A, rcond: float) -> np.ndarray:
+    if sp.issparse(A):
+        A = A.tocsr()
+        chunk = max(4 * A.shape[1], (64 * 2**20) // (8 * A.shape[1]))
+        N = _rank_basis(_tall_r_factor(A, chunk), rcond)
+        return _row_norms_sq(np.asarray(A @ N))
+    Q, R = scipy.linalg.qr(A, mode="economic", check_finite=False)
+    U, sv, _ = scipy.linalg.svd(R, full_matrices=False, check_finite=False)
+    rank = 0 if sv[0] == 0 else int(np.sum(sv > rcond * sv[0]))
+    if rank == A.shape[1]:
+        return _row_norms_sq(Q)
+    return _row_norms_sq(Q @ U[:, :rank])
+
+
+def leverage_scores(A, method: str = "exact", *, rcond: float | None = None,
+                    eps: float = 0.25, sketch: str = "sparse_sign",
+                    sketch_size: int | None = None, n_projections: int | None = None,
+                    seed: SeedLike = None) -> np.ndarray:
+    r"""Statistical leverage scores of the rows of A.
+
+    :math:`h_i = \|U_{i,:}\|^2` where the columns of U are an orthonormal basis of
+    range(A).  Then :math:`0 \le h_i \le 1` and :math:`\sum_i h_i = \mathrm{rank}(A)`.
+
+    Parameters
+    ----------
+    A : array or sparse matrix of shape (n, d)
+        The matrix (tall: n >= d).
+    method : {"exact", "approx"}, default="exact"
+        ``"exact"``: thin Householder QR A = QR, then the SVD of R decides the
+        rank (singular values above ``rcond * sigma_1``); O(n d^2).  For sparse A
+        the R factor comes from a blocked QR and :math:`h_i = \|A_i V_r
+        \Sigma_r^{-1}\|^2`.  ``"approx"``: the fast scheme of Drineas,
+        Magdon-Ismail, Mahoney and Woodruff: sketch :math:`\Pi_1 A` with
+        ``sketch_size`` rows, take its R factor (rank-aware), and return the
+        squared row norms of :math:`A R^{-1} \Pi_2` where :math:`\Pi_2` is a
+        d x ``n_projections`` Gaussian JL matrix, or of :math:`A R^{-1}` itself
+        when that is cheaper (``n_projections`` >= rank).
+    rcond : float, optional
+        Relative singular-value cutoff for the rank; default ``max(n, d) * eps``
+        of A's dtype.
+    eps : float, default=0.25
+        ``"approx"`` only: target relative error, :math:`|\hat h_i - h_i| \le
+        \epsilon h_i`.  It sets the defaults: ``sketch_size`` =
+        :math:`\lceil d / \epsilon_1^2 \rceil` with :math:`\epsilon_1 = 1 -
+        (1+\epsilon)^{-1/2}` (an :math:`\epsilon_1`-embedding makes every
+        score accurate to :math:`\epsilon`), ``n_projections`` =
+        :math:`\lceil 8 \ln n / \epsilon^2 \rceil`.
+    sketch : str, default="sparse_sign"
+        ``"approx"`` only: kind of :math:`\Pi_1` (any ``rnla.make_sketch`` kind
+        that needs no probabilities).
+    sketch_size, n_projections : int, optional
+        ``"approx"`` only: override the defaults above.
+    seed : None, int, SeedSequence or Generator
+        ``"approx"`` only: randomness.
+
+    Returns
+    -------
+    h : ndarray of shape (n,), float64
+        The leverage scores.
+
+    References
+    ----------
+    .. [1] P. Drineas, M. Magdon-Ismail, M. W. Mahoney, D. P. Woodruff, "Fast
+       approximation of matrix coherence and statistical leverage", JMLR 13
+       (2012), arXiv:1109.3843.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rnla import leverage_scores
+    >>> A = np.vstack([np.eye(2), np.zeros((3, 2))])
+    >>> leverage_scores(A)
+    array([1., 1., 0., 0., 0.])
+    """
+    A = check_matrix(A)
+    check_option(method, "method", ("exact", "approx"))
+    n, d = A.shape
+    if rcond is None:
+        rcond = max(n, d) * np.finfo(A.dtype).eps
+    rcond = check_real(rcond, "rcond", 0.0, 1.0)
+    if n < d:
+        raise ValueError(f"`A` must be tall (n >= d) for leverage scores; got shape {A.shape}")
+    if method == "exact":
+        return _exact(A, rcond).astype(np.float64, copy=False)
+
+    from rnla.sketch import make_sketch
+
+    eps = check_real(eps, "eps", 0.0, 1.0, low_open=True, high_open=True)
+    eps1 = 1.0 - 1.0 / math.sqrt(1.0 + eps)
+    if sketch_size is None:
+        sketch_size = math.ceil(d / eps1**2)
+    sketch_size = check_int(sketch_size, "sketch_size", low=d)
+    if n_projections is None:
+        n_projections = math.ceil(8 * math.log(n) / eps**2)
+    n_projections = check_int(n_projections, "n_projections", low=1)
+    if sketch_size >= n:  # sketching cannot save work: exact is cheaper
+        return _exact(A, rcond).astype(np.float64, copy=False)
+    rng_sketch, rng_jl = spawn(seed, 2)
+    SA = make_sketch(sketch, sketch_size, n, seed=rng_sketch) @ A
+    if sp.issparse(SA):
+        SA = SA.toarray()
+    R = scipy.linalg.qr(SA, mode="r", check_finite=False)[0][:d]
+    N = _rank_basis(R, rcond)
+    if n_projections < N.shape[1]:
+        G = rng_jl.standard_normal((N.shape[1], n_projections)) / math.sqrt(n_projections)
+        N = N @ G.astype(N.dtype)
+    return _row_norms_sq(np.asarray(A @ N)).astype(np.float64, copy=False)

@@ -1,0 +1,189 @@
+"""Row-sampling sketches: uniform and leverage-score (importance) sampling."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+from rnla._random import SeedLike
+from rnla._validation import check_matrix, check_probabilities, check_real
+from rnla.backend import kernels
+from rnla.sketch._base import SketchOperator
+
+__all__ = ["UniformSampling", "LeverageSampling"]
+
+
+class _RowSampling(SketchOperator):
+    """Row t of S is ``w[t] * e_{idx[t]}^T``; subclasses set ``_idx`` and ``_weights``."""
+
+    _idx: np.ndarray
+    _weights: np.ndarray
+
+    @property
+    def indices(self) -> np.ndarray:
+        """The sampled row indices (sorted; repeated when sampling with replacement)."""
+        return self._idx
+
+    @property
+    def weights(self) -> np.ndarray:
+        """The scaling of each sampled row."""
+        return self._weights
+
+    def _apply(self, A):
+        if isinstance(A, np.ndarray):
+            return kernels().gather_rows(A, self._idx, self._weights)
+        rows = A.tocsr()[self._idx]
+        rows.data *= np.repeat(self._weights, np.diff(rows.indptr)).astype(rows.dtype)
+        return rows
+
+    def _apply_transpose(self, Y):
+        return kernels().scatter_rows(Y, self._idx, self._weights, self.n)
+
+    def to_dense(self) -> np.ndarray:
+        dtype = np.dtype(self.dtype if self.dtype is not None else np.float64)
+        S = np.zeros(self.shape, dtype=dtype)
+        S[np.arange(self.k), self._idx] = self._weights
+        return S
+
+
+class UniformSampling(_RowSampling):
+    r"""Uniform row sampling, scaled by :math:`\sqrt{n/k}` so that E[S^T S] = I.
+
+    Without replacement (default) exactly k distinct rows are kept (each with
+    probability k/n); with replacement k rows are drawn iid.  ``S @ A`` is a row
+    gather: O(k d).  For sparse A the result is a CSR matrix.
+
+    Uniform sampling embeds range(A) only when A is incoherent: it needs
+    k = O(mu d log d / eps^2) with coherence mu = (n/d) max_i h_i.
+
+    Examples
+    --------
+    >>> from rnla.sketch import UniformSampling
+    >>> S = UniformSampling(2, 4, seed=0)
+    >>> S.to_dense().shape
+    (2, 4)
+    """
+
+    kind = "uniform"
+
+    def __init__(self, k: int, n: int, *, replace: bool = False, seed: SeedLike = None,
+                 dtype=None):
+        self.replace = bool(replace)
+        super().__init__(k, n, seed=seed, dtype=dtype)
+        if self.replace:
+            idx = self._rng.integers(0, self.n, self.k)
+        else:
+            idx = self._rng.choice(self.n, self.k, replace=False)
+        self._idx = np.sort(idx).astype(np.int64)
+        self._weights = np.full(self.k, math.sqrt(self.n / self.k))
+
+    def _max_k(self, n: int) -> int | None:
+        return None if self.replace else n
+
+    def __repr__(self) -> str:
+        return f"UniformSampling(k={self.k}, n={self.n}, replace={self.replace})"
+
+
+class LeverageSampling(_RowSampling):
+    r"""Importance sampling of rows with probabilities :math:`p`, rescaled by
+    :math:`1/\sqrt{k p_i}` so that E[S^T S] = I on the support of p.
+
+    With replacement (default) k rows are drawn iid from p and row t of S is
+    :math:`e_{i_t}^T/\sqrt{k p_{i_t}}`.  Without replacement each row is kept
+    independently with probability :math:`q_i = \min(1, k p_i)` and weight
+    :math:`1/\sqrt{q_i}` (Poisson sampling): then k is the *expected* number of
+    rows and ``shape[0]`` is the number actually kept.
+
+    Use :meth:`from_matrix` to sample by the (exact or approximate) leverage
+    scores of a matrix, optionally mixed with uniform sampling.
+
+    Parameters
+    ----------
+    k : int
+        Sketch size (expected size without replacement).
+    n : int
+        Number of rows of the matrices it applies to.
+    probabilities : array of shape (n,)
+        Sampling probabilities: non-negative, summing to 1.
+    replace : bool, default=True
+        Sample with replacement.
+    seed, dtype
+        As for every sketch.
+
+    Notes
+    -----
+    Sampling by leverage scores :math:`p_i = h_i/d` gives an eps-subspace
+    embedding with k = O(d log(d/delta) / eps^2) rows (Drineas, Mahoney,
+    Muthukrishnan 2006).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rnla.sketch import LeverageSampling
+    >>> A = np.random.default_rng(0).standard_normal((500, 4))
+    >>> S = LeverageSampling.from_matrix(A, 40, seed=0)
+    >>> (S @ A).shape
+    (40, 4)
+    """
+
+    kind = "leverage"
+
+    def __init__(self, k: int, n: int, *, probabilities, replace: bool = True,
+                 seed: SeedLike = None, dtype=None):
+        self.replace = bool(replace)
+        super().__init__(k, n, seed=seed, dtype=dtype)
+        p = check_probabilities(probabilities, self.n)
+        self.probabilities = p
+        self.k_requested = self.k
+        if self.replace:
+            cdf = np.cumsum(p)
+            cdf /= cdf[-1]
+            # u < 1 = cdf[-1], and side="right" never lands on a row with p_i = 0
+            idx = np.sort(np.searchsorted(cdf, self._rng.random(self.k), side="right"))
+            self._weights = 1.0 / np.sqrt(self.k * p[idx])
+        else:
+            q = np.minimum(1.0, self.k * p)
+            idx = np.flatnonzero(self._rng.random(self.n) < q)
+            self._weights = 1.0 / np.sqrt(q[idx])
+            self.k = len(idx)
+        self._idx = idx.astype(np.int64)
+
+    def _max_k(self, n: int) -> int | None:
+        return None if self.replace else n
+
+    @classmethod
+    def from_matrix(cls, A, k: int, *, method: str = "exact", shrinkage: float | None = None,
+                    replace: bool = True, seed: SeedLike = None, dtype=None,
+                    **leverage_options) -> LeverageSampling:
+        r"""Sample the rows of A by its leverage scores.
+
+        Probabilities are :math:`p = h/\sum h` from
+        :func:`rnla.leverage_scores` (``method="exact"`` or ``"approx"``).  With
+        ``shrinkage = alpha`` in [0, 1] they are mixed with uniform sampling as in
+        shrinkage leveraging (SLEV, Ma, Mahoney and Yu 2015):
+        :math:`p = \alpha h/\sum h + (1-\alpha)/n`; alpha = 0.9 is their
+        recommendation, alpha = 0 is uniform sampling.  Mixing bounds every
+        weight by :math:`\sqrt{n/(k(1-\alpha))}`.
+        """
+        from rnla._random import spawn
+        from rnla.sketch.leverage import leverage_scores
+
+        A = check_matrix(A)
+        rng_scores, rng_sample = spawn(seed, 2)
+        h = leverage_scores(A, method=method, seed=rng_scores, **leverage_options)
+        total = h.sum()
+        if total <= 0:
+            raise ValueError("`A` has no nonzero leverage scores (is it all zeros?)")
+        p = h / total
+        if shrinkage is not None:
+            alpha = check_real(shrinkage, "shrinkage", 0.0, 1.0)
+            p = alpha * p + (1.0 - alpha) / A.shape[0]
+        return cls(k, A.shape[0], probabilities=p, replace=replace, seed=rng_sample,
+                   dtype=dtype)
+
+    def __repr__(self) -> str:
+        return f"LeverageSampling(k={self.k}, n={self.n}, replace={self.replace})"
+
+
