@@ -13,6 +13,7 @@ from rnla.sketch import (
     SketchOperator,
     SparseSign,
     UniformSampling,
+    embedding_size,
     leverage_scores,
     make_sketch,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "sketch",
     "make_sketch",
     "leverage_scores",
+    "embedding_size",
     "SketchOperator",
     "GaussianSketch",
     "SRHT",

@@ -16,6 +16,7 @@ from rnla.sketch._base import SketchOperator
 from rnla.sketch.gaussian import GaussianSketch
 from rnla.sketch.leverage import leverage_scores
 from rnla.sketch.sampling import LeverageSampling, UniformSampling
+from rnla.sketch.sizes import embedding_size
 from rnla.sketch.sparse import CountSketch, SparseSign
 from rnla.sketch.srht import SRHT
 
@@ -28,6 +29,7 @@ __all__ = [
     "UniformSampling",
     "LeverageSampling",
     "leverage_scores",
+    "embedding_size",
     "make_sketch",
     "sketch",
     "SKETCH_KINDS",

@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 
-
 from rnla._random import SeedLike
 from rnla._validation import check_matrix, check_probabilities, check_real
 from rnla.backend import kernels

@@ -29,8 +29,9 @@ class SparseSign(SketchOperator):
         Number of rows of the sketch (sketch size).
     n : int
         Number of rows of the matrices it applies to.
-    s : int, default=8
-        Nonzeros per column, 1 <= s <= k.  ``s = 1`` is CountSketch.
+    s : int, optional
+        Nonzeros per column, 1 <= s <= k; default ``min(8, k)``.  ``s = 1`` is
+        CountSketch.
     seed : None, int, SeedSequence or Generator
         Randomness; the same int gives the same sketch.
     dtype : None, float32 or float64
@@ -62,9 +63,10 @@ class SparseSign(SketchOperator):
 
     kind = "sparse_sign"
 
-    def __init__(self, k: int, n: int, *, s: int = 8, seed: SeedLike = None, dtype=None):
+    def __init__(self, k: int, n: int, *, s: int | None = None, seed: SeedLike = None,
+                 dtype=None):
         super().__init__(k, n, seed=seed, dtype=dtype)
-        self.s = check_int(s, "s", low=1, high=self.k)
+        self.s = min(8, self.k) if s is None else check_int(s, "s", low=1, high=self.k)
         self._key = draw_key(self._rng)
         self._rows, self._signs = kernels().sparse_sign_draw(self._key, self.n, self.k, self.s)
         self._scale = 1.0 / math.sqrt(self.s)

@@ -1,0 +1,141 @@
+"""Backend kernels against dense references."""
+
+import numpy as np
+import pytest
+import scipy.linalg
+import scipy.sparse as sp
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy import stats
+
+from rnla.backend import cpu, get_namespace, kernels
+
+
+@pytest.mark.parametrize("log_n", range(0, 11))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("d", [1, 3, 16])
+def test_fwht_equals_hadamard(log_n, dtype, order, d, rng):
+    n = 2**log_n
+    A = np.asarray(rng.standard_normal((n, d)), dtype=dtype, order=order)
+    X = A.copy(order=order)
+    cpu.fwht_inplace(X)
+    ref = scipy.linalg.hadamard(n).astype(np.float64) @ A.astype(np.float64)
+    tol = 8 * np.finfo(dtype).eps * np.sqrt(n) * log_n * np.abs(A).max() + 1e-300
+    assert np.abs(X - ref).max() <= tol * np.sqrt(n)
+    cpu.fwht_inplace(X)  # H H = n I
+    np.testing.assert_allclose(X, n * A, rtol=0, atol=n * tol * np.sqrt(n) + 1e-30)
+
+
+def test_fwht_vector_and_large_blocked(rng):
+    v = rng.standard_normal(2**12)
+    w = v.copy()
+    cpu.fwht_inplace(w)
+    np.testing.assert_allclose(w, scipy.linalg.hadamard(2**12) @ v, atol=1e-9)
+    # large enough for several cache blocks and cross-block groups, both layouts
+    n = 2**16
+    for order, d in (("C", 24), ("F", 3), ("F", 1)):
+        A = np.asarray(rng.standard_normal((n, d)), order=order)
+        X = A.copy(order=order)
+        cpu.fwht_inplace(X)
+        cpu.fwht_inplace(X)
+        np.testing.assert_allclose(X / n, A, atol=1e-10)
+        # one column against an independent radix-2 reference (float64, exact ops)
+        ref = A[:, 0].copy()
+        h = 1
+        while h < n:
+            ref = ref.reshape(-1, 2, h)
+            ref = np.stack([ref[:, 0] + ref[:, 1], ref[:, 0] - ref[:, 1]], axis=1).reshape(-1)
+            h *= 2
+        Y = A.copy(order=order)
+        cpu.fwht_inplace(Y)
+        np.testing.assert_allclose(Y[:, 0], ref, atol=1e-9)
+
+
+@given(log_n=st.integers(0, 9), d=st.integers(1, 9), f_order=st.booleans(),
+       seed=st.integers(0, 2**32 - 1))
+def test_fwht_hypothesis(log_n, d, f_order, seed):
+    n = 2**log_n
+    A = np.random.default_rng(seed).standard_normal((n, d))
+    A = np.asfortranarray(A) if f_order else A
+    X = A.copy(order="K")
+    cpu.fwht_inplace(X)
+    np.testing.assert_allclose(X, scipy.linalg.hadamard(n) @ A, atol=1e-10 * n)
+
+
+def _dense_sparse_sign(rows, signs, scale, k):
+    n, s = rows.shape
+    S = np.zeros((k, n))
+    for q in range(s):
+        S[rows[:, q], np.arange(n)] += scale * signs[:, q]
+    return S
+
+
+@pytest.mark.parametrize("s", [1, 3, 8])
+def test_sparse_sign_draw_and_apply(s, rng):
+    n, k, d = 500, 37, 11
+    rows, signs = cpu.sparse_sign_draw(12345, n, k, s)
+    assert rows.shape == (n, s) and rows.min() >= 0 and rows.max() < k
+    assert all(len(set(r)) == s for r in rows)  # distinct rows per column
+    assert set(np.unique(signs)) <= {-1, 1}
+    S = _dense_sparse_sign(rows, signs, 0.5, k)
+    A = rng.standard_normal((n, d))
+    A[rng.random((n, d)) < 0.7] = 0
+    for X in (A, np.asfortranarray(A), sp.csr_matrix(A), sp.csc_matrix(A)):
+        np.testing.assert_allclose(cpu.sparse_sign_apply(X, rows, signs, 0.5, k), S @ A,
+                                   atol=1e-12)
+    Y = rng.standard_normal((k, 4))
+    np.testing.assert_allclose(cpu.sparse_sign_apply_transpose(Y, rows, signs, 0.5, n),
+                               S.T @ Y, atol=1e-12)
+
+
+def test_sparse_sign_draw_is_uniform(rng):
+    # each of the k rows is hit with probability s/k per column
+    n, k, s = 40000, 16, 4
+    rows, signs = cpu.sparse_sign_draw(7, n, k, s)
+    counts = np.bincount(rows.ravel(), minlength=k)
+    expected = n * s / k
+    # multinomial-like counts: sd <= sqrt(expected); 6 sd over 16 cells
+    assert np.abs(counts - expected).max() < 6 * np.sqrt(expected)
+    assert abs(signs.mean()) < 6 / np.sqrt(n * s)
+
+
+def test_gather_scatter(rng):
+    A = rng.standard_normal((50, 7))
+    idx = np.array([3, 3, 10, 49], dtype=np.int64)
+    w = rng.random(4)
+    for X in (A, np.asfortranarray(A)):
+        np.testing.assert_allclose(cpu.gather_rows(X, idx, w), w[:, None] * A[idx])
+    Y = rng.standard_normal((4, 5))
+    ref = np.zeros((50, 5))
+    np.add.at(ref, idx, w[:, None] * Y)
+    np.testing.assert_allclose(cpu.scatter_rows(Y, idx, w, 50), ref)
+
+
+def test_gaussian_fill_blocking_invariant_and_normal():
+    k, n = 64, 3000
+    whole = cpu.gaussian_fill(99, 0, np.empty((n, k)))
+    parts = np.vstack([cpu.gaussian_fill(99, j, np.empty((min(700, n - j), k)))
+                       for j in range(0, n, 700)])
+    np.testing.assert_array_equal(whole, parts)
+    f32 = cpu.gaussian_fill(99, 0, np.empty((n, k), dtype=np.float32))
+    np.testing.assert_allclose(f32, whole, rtol=1e-6, atol=1e-6)
+    x = whole.ravel()
+    m = x.size
+    # moments of N(0,1): standard errors 1/sqrt(m), sqrt(2/m), sqrt(96/m) for x^4
+    assert abs(x.mean()) < 6 / np.sqrt(m)
+    assert abs(x.var() - 1) < 6 * np.sqrt(2 / m)
+    assert abs((x**4).mean() - 3) < 6 * np.sqrt(96 / m)
+    # the tail beyond the ziggurat base strip r = 3.654 is sampled separately
+    r = 3.6541528853610088
+    p_tail = 2 * stats.norm.sf(r)
+    frac = np.mean(np.abs(x) > r)
+    assert abs(frac - p_tail) < 6 * np.sqrt(p_tail * (1 - p_tail) / m)
+    assert stats.kstest(x, "norm").pvalue > 1e-6
+
+
+def test_namespace_and_kernels():
+    assert get_namespace(np.zeros(3), None) is np
+    assert kernels(np) is cpu
+    with pytest.raises(NotImplementedError):
+        kernels(object())
