@@ -7,6 +7,7 @@ Messages name the argument, what it got and what was expected, e.g.
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 import scipy.sparse as sp
@@ -14,6 +15,7 @@ import scipy.sparse as sp
 __all__ = [
     "check_matrix",
     "check_operand",
+    "check_finite_result",
     "check_int",
     "check_real",
     "check_option",
@@ -53,12 +55,15 @@ def _check_finite(values: np.ndarray, name: str) -> None:
         raise ValueError(f"`{name}` must contain only finite values; got {bad}")
 
 
-def check_matrix(A, name: str = "A", *, allow_sparse: bool = True, min_rows: int = 1):
+def check_matrix(A, name: str = "A", *, allow_sparse: bool = True, min_rows: int = 1,
+                 check_finite: bool = True):
     """Validate a 2-D matrix and return it in a float dtype rnla computes with.
 
     Dense input becomes a numpy array (order kept); sparse input must be a
     scipy.sparse matrix or array (CSR and CSC kept, other formats become CSR).
-    The input is never modified: a conversion makes a copy.
+    The input is never modified: a conversion makes a copy.  With
+    ``check_finite=False`` the caller takes over the NaN/inf check (see
+    ``check_finite_result``).
     """
     if sp.issparse(A):
         if not allow_sparse:
@@ -72,7 +77,8 @@ def check_matrix(A, name: str = "A", *, allow_sparse: bool = True, min_rows: int
             A = A.astype(dtype)
         if A.shape[0] < min_rows or A.shape[1] < 1:
             raise ValueError(f"`{name}` must be non-empty; got shape {A.shape}")
-        _check_finite(A.data, name)
+        if check_finite:
+            _check_finite(A.data, name)
         return A
     if not hasattr(A, "__array__") and not isinstance(A, (list, tuple)):
         raise TypeError(f"`{name}` must be an array-like or scipy.sparse matrix; got "
@@ -87,11 +93,25 @@ def check_matrix(A, name: str = "A", *, allow_sparse: bool = True, min_rows: int
     dtype = float_dtype(A.dtype, name)
     if A.dtype != dtype:
         A = A.astype(dtype, order="K")
-    _check_finite(A, name)
+    if check_finite:
+        _check_finite(A, name)
     return A
 
 
-def check_operand(A, n: int, name: str = "A"):
+def check_finite_result(result, A, name: str = "A") -> None:
+    """Deferred NaN/inf check for a linear map in which every entry of A reaches
+    the (much smaller) result with a nonzero coefficient: NaN and inf in A then
+    always make the result non-finite, so A is scanned only when it is."""
+    values = result.data if sp.issparse(result) else result
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(values.sum()):
+            return
+    _check_finite(A.data if sp.issparse(A) else A, name)
+    warnings.warn(f"the result overflowed although `{name}` is finite", RuntimeWarning,
+                  stacklevel=3)
+
+
+def check_operand(A, n: int, name: str = "A", *, check_finite: bool = True):
     """Validate the right operand of a sketch ``S @ A`` with ``S`` of shape (k, n).
 
     Returns ``(A2, was_vector)`` where ``A2`` is 2-D with ``n`` rows.
@@ -100,8 +120,8 @@ def check_operand(A, n: int, name: str = "A"):
         v = np.asarray(A)
         if v.shape[0] != n:
             raise ValueError(f"`{name}` must have length {n} (the sketch's n); got {v.shape[0]}")
-        return check_matrix(v.reshape(-1, 1), name), True
-    A = check_matrix(A, name)
+        return check_matrix(v.reshape(-1, 1), name, check_finite=check_finite), True
+    A = check_matrix(A, name, check_finite=check_finite)
     if A.shape[0] != n:
         raise ValueError(
             f"`{name}` must have {n} rows (the sketch's n); got shape {A.shape}"

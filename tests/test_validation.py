@@ -108,6 +108,12 @@ def test_finite_check_survives_overflowing_sum():
     assert np.isfinite(out).all()
 
 
+def test_overflow_of_finite_input_warns():
+    big = np.full((16, 1), 1e308)
+    with pytest.warns(RuntimeWarning, match="overflowed"):
+        rnla.SRHT(16, 16, seed=0) @ big
+
+
 def test_leverage_scores_bad_input():
     A = np.ones((10, 3))
     with pytest.raises(ValueError, match="`method`"):

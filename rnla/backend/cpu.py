@@ -300,21 +300,24 @@ def sparse_sign_draw(key: int, n: int, k: int, s: int) -> tuple[np.ndarray, np.n
     return rows, signs
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, fastmath={"contract"})
 def _ss_dense_c(A, rows, signs, scale, k, nchunk):
     n, d = A.shape
     s = rows.shape[1]
     out = np.zeros((k, d), dtype=A.dtype)
-    width = ((d + nchunk - 1) // nchunk + 7) // 8 * 8
+    width = ((d + nchunk - 1) // nchunk + 7) // 8 * 8  # whole cache lines per thread
     for t in prange(nchunk):
         c0 = t * width
         c1 = min(d, c0 + width)
+        if c0 >= c1:
+            continue
         for i in range(n):
+            a = A[i, c0:c1]  # 1-D views let LLVM vectorise the axpy
             for q in range(s):
-                r = rows[i, q]
+                o = out[rows[i, q], c0:c1]
                 v = A.dtype.type(signs[i, q] * scale)
-                for c in range(c0, c1):
-                    out[r, c] += v * A[i, c]
+                for c in range(a.shape[0]):
+                    o[c] += v * a[c]
     return out
 
 
@@ -383,17 +386,18 @@ def sparse_sign_apply(A, rows: np.ndarray, signs: np.ndarray, scale: float, k: i
     return _ss_csc(A.indptr, A.indices, A.data, k, rows, signs, scale).T
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, fastmath={"contract"})
 def _ss_transpose(Y, rows, signs, scale, n):
     m = Y.shape[1]
     s = rows.shape[1]
     out = np.zeros((n, m), dtype=Y.dtype)
     for i in prange(n):
+        o = out[i]
         for q in range(s):
             v = Y.dtype.type(signs[i, q] * scale)
-            r = rows[i, q]
+            y = Y[rows[i, q]]
             for c in range(m):
-                out[i, c] += v * Y[r, c]
+                o[c] += v * y[c]
     return out
 
 
@@ -410,9 +414,10 @@ def _gather_c(A, idx, w):
     out = np.empty((idx.shape[0], A.shape[1]), dtype=A.dtype)
     for t in prange(idx.shape[0]):
         wt = A.dtype.type(w[t])
-        src = idx[t]
-        for c in range(A.shape[1]):
-            out[t, c] = wt * A[src, c]
+        o = out[t]
+        a = A[idx[t]]
+        for c in range(a.shape[0]):
+            o[c] = wt * a[c]
     return out
 
 

@@ -7,7 +7,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from rnla._random import SeedLike, as_generator
-from rnla._validation import check_int, check_operand, float_dtype
+from rnla._validation import check_finite_result, check_int, check_operand, float_dtype
 
 __all__ = ["SketchOperator"]
 
@@ -28,6 +28,9 @@ class SketchOperator:
 
     #: name accepted by ``rnla.make_sketch``
     kind: str = ""
+    #: every entry of A reaches S @ A with a nonzero coefficient, so NaN/inf in A
+    #: is detected on the small result instead of by a separate pass over A
+    _mixes_every_entry: bool = False
 
     def __init__(self, k: int, n: int, *, seed: SeedLike = None, dtype=None):
         self.n = check_int(n, "n", low=1)
@@ -51,13 +54,18 @@ class SketchOperator:
 
     def apply(self, A):
         """Return ``S @ A`` for A of shape (n,) or (n, d), dense or scipy.sparse."""
-        A2, was_vector = check_operand(A, self.n)
+        A2, was_vector = check_operand(A, self.n, check_finite=not self._mixes_every_entry)
         dtype = self._out_dtype(A2)
         if A2.dtype != dtype:
             A2 = A2.astype(dtype)
         if isinstance(A2, np.ndarray) and not (A2.flags.c_contiguous or A2.flags.f_contiguous):
             A2 = np.ascontiguousarray(A2)
-        out = self._apply(A2)
+        if self._mixes_every_entry:
+            with np.errstate(all="ignore"):  # NaN/inf in A are reported just below
+                out = self._apply(A2)
+            check_finite_result(out, A2)
+        else:
+            out = self._apply(A2)
         if was_vector:
             return np.asarray(out.todense() if sp.issparse(out) else out).reshape(-1)
         return out

@@ -56,6 +56,7 @@ class GaussianSketch(SketchOperator):
     """
 
     kind = "gaussian"
+    _mixes_every_entry = True
 
     def __init__(self, k: int, n: int, *, seed: SeedLike = None, dtype=None,
                  block_bytes: int = 32 * 2**20):

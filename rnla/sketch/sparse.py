@@ -62,6 +62,7 @@ class SparseSign(SketchOperator):
     """
 
     kind = "sparse_sign"
+    _mixes_every_entry = True
 
     def __init__(self, k: int, n: int, *, s: int | None = None, seed: SeedLike = None,
                  dtype=None):

@@ -68,6 +68,7 @@ class SRHT(SketchOperator):
     """
 
     kind = "srht"
+    _mixes_every_entry = True
 
     def __init__(self, k: int, n: int, *, replace: bool = False, seed: SeedLike = None,
                  dtype=None, block_bytes: int = 256 * 2**20):

@@ -1,0 +1,162 @@
+"""Speed of the sketch operators against their baselines, in one run.
+
+    python -m bench.sketch_speed [--quick]
+
+* FWHT (2^20 x 64 float64, C and F order) vs fht-cpu (SIMD C), and vs a copy.
+* Gaussian sketch k=1024 of 2^17 x 256 (drawing included) vs scikit-learn's
+  GaussianRandomProjection fit + transform on A.T; time and peak extra memory.
+* CountSketch vs scipy.linalg.clarkson_woodruff_transform; SparseSign (s=8) vs
+  CountSketch; every operator on a 2^18 x 512 dense and a 10^6 x 1000 sparse matrix.
+* Approximate vs exact leverage scores on 2^18 x 100: time and max relative error.
+
+Times are medians over repeated runs after a warm-up (numba compilation excluded).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse as sp
+
+import rnla
+from bench._common import median_time, peak_memory, write_results
+from rnla.backend import cpu
+
+
+def bench_fwht(n: int, d: int, repeats: int) -> list[dict]:
+    rows = []
+    A = np.random.default_rng(0).standard_normal((n, d))
+    try:
+        import fht_cpu
+    except ImportError:  # pragma: no cover - optional baseline
+        fht_cpu = None
+    for order in "CF":
+        X = np.array(A, order=order)
+        buf = np.empty_like(X, order=order)
+
+        def fill():
+            buf[...] = X
+            return buf
+
+        ours = median_time(lambda b: cpu.fwht_inplace(b), repeats, setup=fill)
+        copy = median_time(lambda: np.copyto(buf, X), repeats)
+        row = {"case": f"FWHT {n}x{d} f64 {order}-order", "rnla_s": ours["median_s"],
+               "copy_s": copy["median_s"], "ratio_to_copy": ours["median_s"] / copy["median_s"]}
+        if fht_cpu is not None:
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # fht-cpu warns that it copies C-order input
+                base = median_time(lambda b: fht_cpu.fht(b, axis=0), repeats, setup=fill)
+            row.update(baseline="fht-cpu", baseline_s=base["median_s"],
+                       ratio=ours["median_s"] / base["median_s"])
+        rows.append(row)
+    return rows
+
+
+def bench_gaussian(n: int, d: int, k: int, repeats: int) -> list[dict]:
+    from sklearn.random_projection import GaussianRandomProjection
+
+    A = np.random.default_rng(1).standard_normal((n, d))
+    At = A.T
+
+    def ours():
+        return rnla.GaussianSketch(k, n, seed=0) @ A
+
+    def sklearn():
+        return GaussianRandomProjection(n_components=k, random_state=0).fit(At).transform(At)
+
+    t_ours = median_time(ours, repeats)["median_s"]
+    t_sk = median_time(sklearn, repeats)["median_s"]
+    m_ours, m_sk = peak_memory(ours), peak_memory(sklearn)
+    return [{"case": f"Gaussian k={k} of {n}x{d}", "rnla_s": t_ours, "baseline": "sklearn GRP",
+             "baseline_s": t_sk, "ratio": t_ours / t_sk, "rnla_peak_MiB": m_ours / 2**20,
+             "baseline_peak_MiB": m_sk / 2**20, "memory_ratio": m_ours / m_sk}]
+
+
+def bench_countsketch(n: int, d: int, k: int, repeats: int) -> list[dict]:
+    A = np.random.default_rng(2).standard_normal((n, d))
+    cs = median_time(lambda: rnla.CountSketch(k, n, seed=0) @ A, repeats)["median_s"]
+    cwt = median_time(lambda: scipy.linalg.clarkson_woodruff_transform(A, k, rng=0),
+                      repeats)["median_s"]
+    ss = median_time(lambda: rnla.SparseSign(k, n, s=8, seed=0) @ A, repeats)["median_s"]
+    return [
+        {"case": f"CountSketch k={k} of {n}x{d}", "rnla_s": cs, "baseline": "scipy CWT",
+         "baseline_s": cwt, "ratio": cs / cwt},
+        {"case": f"SparseSign s=8 k={k} of {n}x{d}", "rnla_s": ss, "baseline": "rnla CountSketch",
+         "baseline_s": cs, "ratio": ss / cs},
+    ]
+
+
+def bench_all_operators(A, label: str, k: int, repeats: int) -> list[dict]:
+    n = A.shape[0]
+    rows = []
+    h = None
+    for kind in ("gaussian", "srht", "countsketch", "sparse_sign", "uniform", "leverage"):
+        options = {}
+        if kind == "leverage":
+            if h is None:
+                h = rnla.leverage_scores(A, method="approx", seed=0)
+            options["probabilities"] = h / h.sum()
+
+        def run(kind=kind, options=options):
+            return rnla.make_sketch(kind, k, n, seed=0, **options) @ A
+
+        t = median_time(run, repeats)["median_s"]
+        rows.append({"case": f"{kind} k={k} of {label}", "rnla_s": t})
+    return rows
+
+
+def bench_leverage(n: int, d: int, repeats: int) -> list[dict]:
+    rng = np.random.default_rng(3)
+    A = rng.standard_normal((n, d))
+    A[:d] += 1e3 * np.eye(d)  # coherent: d rows with leverage ~1
+    exact = median_time(lambda: rnla.leverage_scores(A), repeats)["median_s"]
+    h = rnla.leverage_scores(A)
+    rows = []
+    for eps in (0.5, 0.25, 0.1):
+        t = median_time(lambda eps=eps: rnla.leverage_scores(A, "approx", eps=eps, seed=0),
+                        repeats)["median_s"]
+        ha = rnla.leverage_scores(A, "approx", eps=eps, seed=0)
+        label = " (default)" if eps == 0.25 else ""
+        rows.append({"case": f"approx leverage eps={eps}{label} {n}x{d}", "rnla_s": t,
+                     "baseline": "exact (QR)", "baseline_s": exact, "ratio": t / exact,
+                     "max_rel_err": float(np.max(np.abs(ha - h) / h))})
+    return rows
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
+    args = parser.parse_args(argv)
+    q = args.quick
+    repeats = 3 if q else 5
+    rows = []
+    rows += bench_fwht(2**16 if q else 2**20, 64, repeats)
+    rows += bench_gaussian(2**14 if q else 2**17, 256, 1024, 3)
+    rows += bench_countsketch(2**14 if q else 2**17, 256, 1024, repeats)
+    dense_n, dense_d = (2**14, 128) if q else (2**18, 512)
+    A = np.random.default_rng(4).standard_normal((dense_n, dense_d))
+    rows += bench_all_operators(A, f"dense {dense_n}x{dense_d}", 2 * dense_d, 3)
+    del A
+    sp_n, sp_d = (10**5, 200) if q else (10**6, 1000)
+    B = sp.random(sp_n, sp_d, density=1e-3 if not q else 5e-3, format="csr", random_state=5)
+    rows += bench_all_operators(B, f"sparse {sp_n}x{sp_d} nnz={B.nnz}", 2 * sp_d, 3)
+    del B
+    rows += bench_leverage(2**14 if q else 2**18, 100, 3)
+    write_results(
+        "sketch_speed" + ("_quick" if q else ""),
+        {"quick": q, "repeats": repeats},
+        rows,
+        ["case", "rnla_s", "baseline", "baseline_s", "ratio", "ratio_to_copy", "memory_ratio",
+         "max_rel_err"],
+        notes="Median wall times in seconds; ratio = rnla / baseline (below 1: rnla faster). "
+              "Command: `python -m bench.sketch_speed`.",
+    )
+
+
+if __name__ == "__main__":
+    main()
