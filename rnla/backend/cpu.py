@@ -27,6 +27,7 @@ __all__ = [
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _CACHE_BUDGET = 512 * 1024  # bytes of one L2-resident FWHT block
+_PARTIALS_BUDGET = 256 * 2**20  # bytes of per-thread partial sums in sparse-sign kernels
 
 # --------------------------------------------------------------------------- RNG
 
@@ -301,7 +302,31 @@ def sparse_sign_draw(key: int, n: int, k: int, s: int) -> tuple[np.ndarray, np.n
 
 
 @njit(parallel=True, cache=True, fastmath={"contract"})
-def _ss_dense_c(A, rows, signs, scale, k, nchunk):
+def _ss_dense_c_rows(A, rows, signs, scale, k, nchunk):
+    """Row chunks with private k x d partial sums: each thread streams contiguous rows."""
+    n, d = A.shape
+    s = rows.shape[1]
+    partial = np.zeros((nchunk, k, d), dtype=A.dtype)
+    for t in prange(nchunk):
+        lo = t * n // nchunk
+        hi = (t + 1) * n // nchunk
+        P = partial[t]
+        for i in range(lo, hi):
+            a = A[i]  # 1-D views let LLVM vectorise the axpy
+            for q in range(s):
+                o = P[rows[i, q]]
+                v = A.dtype.type(signs[i, q] * scale)
+                for c in range(d):
+                    o[c] += v * a[c]
+    out = partial[0]
+    for t in range(1, nchunk):
+        out += partial[t]
+    return out
+
+
+@njit(parallel=True, cache=True, fastmath={"contract"})
+def _ss_dense_c_cols(A, rows, signs, scale, k, nchunk):
+    """Column chunks, no partial sums: for outputs too large to replicate per thread."""
     n, d = A.shape
     s = rows.shape[1]
     out = np.zeros((k, d), dtype=A.dtype)
@@ -312,7 +337,7 @@ def _ss_dense_c(A, rows, signs, scale, k, nchunk):
         if c0 >= c1:
             continue
         for i in range(n):
-            a = A[i, c0:c1]  # 1-D views let LLVM vectorise the axpy
+            a = A[i, c0:c1]
             for q in range(s):
                 o = out[rows[i, q], c0:c1]
                 v = A.dtype.type(signs[i, q] * scale)
@@ -372,17 +397,25 @@ def sparse_sign_apply(A, rows: np.ndarray, signs: np.ndarray, scale: float, k: i
     """Dense ``S @ A`` for the k x n sparse sign matrix ``S[rows[i,q], i] = scale*signs[i,q]``.
 
     ``A`` is a C- or F-contiguous ndarray or a CSR/CSC matrix; cost O(nnz(A) s).
-    The result is a dense k x d array in A's dtype; it is bitwise reproducible
-    for a given thread count (dense and CSC inputs: for any thread count).
+    The result is a dense k x d array in A's dtype.  C-order and CSR inputs are
+    split into row chunks, one per thread, with private partial sums (up to
+    ``_PARTIALS_BUDGET`` bytes; beyond it columns are split instead): the result
+    is bitwise reproducible for a given thread count.  F-order and CSC inputs
+    are split by columns: reproducible for any thread count.
     """
     nthreads = numba.get_num_threads()
     if isinstance(A, np.ndarray):
         if A.flags.c_contiguous:
-            return _ss_dense_c(A, rows, signs, scale, k, nthreads)
+            nchunk = max(1, min(nthreads, A.shape[0] // 1024))
+            if nchunk * k * A.shape[1] * A.itemsize <= _PARTIALS_BUDGET:
+                return _ss_dense_c_rows(A, rows, signs, scale, k, nchunk)
+            return _ss_dense_c_cols(A, rows, signs, scale, k, nthreads)
         return _ss_dense_f(A.T, rows, signs, scale, k).T
-    if A.format == "csr":
+    if A.format == "csr" and nthreads * k * A.shape[1] * A.dtype.itemsize <= _PARTIALS_BUDGET:
         nchunk = max(1, min(nthreads, A.shape[0] // 1024))
         return _ss_csr(A.indptr, A.indices, A.data, A.shape[1], rows, signs, scale, k, nchunk)
+    if A.format == "csr":
+        A = A.tocsc()
     return _ss_csc(A.indptr, A.indices, A.data, k, rows, signs, scale).T
 
 

@@ -18,6 +18,16 @@ def _row_norms_sq(M: np.ndarray) -> np.ndarray:
     return np.einsum("ij,ij->i", M, M)
 
 
+def _row_norms_sq_of_product(A, N: np.ndarray, block_bytes: int = 4 * 2**20) -> np.ndarray:
+    """Squared row norms of A @ N, by row blocks: the n x r product never exists."""
+    n = A.shape[0]
+    h = np.empty(n, dtype=np.float64)
+    step = max(1, block_bytes // (8 * max(1, N.shape[1])))
+    for r0 in range(0, n, step):
+        h[r0:r0 + step] = _row_norms_sq(np.asarray(A[r0:r0 + step] @ N))
+    return h
+
+
 def _rank_basis(R: np.ndarray, rcond: float) -> np.ndarray:
     r"""N = V_r diag(sigma_r)^{-1} for R = U Sigma V^T, keeping sigma_j > rcond sigma_1.
 
@@ -46,7 +56,7 @@ def _exact(A, rcond: float) -> np.ndarray:
         A = A.tocsr()
         chunk = max(4 * A.shape[1], (64 * 2**20) // (8 * A.shape[1]))
         N = _rank_basis(_tall_r_factor(A, chunk), rcond)
-        return _row_norms_sq(np.asarray(A @ N))
+        return _row_norms_sq_of_product(A, N)
     Q, R = scipy.linalg.qr(A, mode="economic", check_finite=False)
     U, sv, _ = scipy.linalg.svd(R, full_matrices=False, check_finite=False)
     rank = 0 if sv[0] == 0 else int(np.sum(sv > rcond * sv[0]))
@@ -147,4 +157,4 @@ def leverage_scores(A, method: str = "exact", *, rcond: float | None = None,
     if n_projections < N.shape[1]:
         G = rng_jl.standard_normal((N.shape[1], n_projections)) / math.sqrt(n_projections)
         N = N @ G.astype(N.dtype)
-    return _row_norms_sq(np.asarray(A @ N)).astype(np.float64, copy=False)
+    return _row_norms_sq_of_product(A, N)

@@ -139,3 +139,16 @@ def test_namespace_and_kernels():
     assert kernels(np) is cpu
     with pytest.raises(NotImplementedError):
         kernels(object())
+
+
+def test_sparse_sign_fallback_paths(monkeypatch, rng):
+    """Column-split and CSR->CSC paths, taken when per-thread partials exceed the budget."""
+    monkeypatch.setattr(cpu, "_PARTIALS_BUDGET", 0)
+    n, k, s = 3000, 40, 4
+    A = rng.standard_normal((n, 17))
+    A[rng.random(A.shape) < 0.5] = 0
+    rows, signs = cpu.sparse_sign_draw(3, n, k, s)
+    S = _dense_sparse_sign(rows, signs, 0.5, k)
+    for X in (A, sp.csr_matrix(A)):
+        np.testing.assert_allclose(cpu.sparse_sign_apply(X, rows, signs, 0.5, k), S @ A,
+                                   atol=1e-12)
