@@ -36,12 +36,12 @@ def bench_fwht(n: int, d: int, repeats: int) -> list[dict]:
         X = np.array(A, order=order)
         buf = np.empty_like(X, order=order)
 
-        def fill():
+        def fill(buf=buf, X=X):
             buf[...] = X
             return buf
 
-        ours = median_time(lambda b: cpu.fwht_inplace(b), repeats, setup=fill)
-        copy = median_time(lambda: np.copyto(buf, X), repeats)
+        ours = median_time(cpu.fwht_inplace, repeats, setup=fill)
+        copy = median_time(lambda buf=buf, X=X: np.copyto(buf, X), repeats)
         row = {"case": f"FWHT {n}x{d} f64 {order}-order", "rnla_s": ours["median_s"],
                "copy_s": copy["median_s"], "ratio_to_copy": ours["median_s"] / copy["median_s"]}
         if fht_cpu is not None:

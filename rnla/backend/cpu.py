@@ -119,15 +119,15 @@ def gaussian_fill(key: int, j0: int, out: np.ndarray) -> np.ndarray:
 # -------------------------------------------------------------------------- FWHT
 
 
-@njit(cache=True)
-def _wht_group(X, base, stride, m, g):
+@njit(cache=True, inline="always")
+def _wht_group(X, base, stride, m, g, d):
     """Unnormalised WHT of length m (a power of two) along the rows
-    ``base + i*stride + r`` (0 <= i < m, 0 <= r < g) of the C-order matrix X.
+    ``base + i*stride + r`` (0 <= i < m, 0 <= r < g) of the C-order matrix X
+    with d columns (a constant d, inlined, becomes whole-vector operations).
 
     Radix-4 butterflies (two levels per sweep) with a radix-2 sweep when
     log2(m) is odd; the innermost loop runs along a contiguous row.
     """
-    d = X.shape[1]
     h = 1
     while h < m:
         s = h * stride
@@ -167,11 +167,12 @@ def _wht_group(X, base, stride, m, g):
 def _fwht_rows_parallel(X, block, group):
     """WHT along axis 0 of C-order X: L2-sized blocks of rows, then across blocks."""
     nblocks = X.shape[0] // block
+    d = X.shape[1]
     for b in prange(nblocks):
-        _wht_group(X, b * block, 1, block, 1)
+        _wht_group(X, b * block, 1, block, 1, d)
     if nblocks > 1:
         for t in prange(block // group):
-            _wht_group(X, t * group, block, nblocks, group)
+            _wht_group(X, t * group, block, nblocks, group, d)
 
 
 @njit(cache=True)
@@ -196,12 +197,18 @@ def _fwht_vector(v, block, group):
         return
     Y = v.reshape((n // 8, 8))
     nblocks = Y.shape[0] // block
-    for b in range(nblocks):
-        _wht_group(Y, b * block, 1, block, 1)
+    for b in range(nblocks):  # H_8 inside rows and H_block across rows, block in cache
+        _wht8_rows(Y, b * block, (b + 1) * block)
+        _wht_group(Y, b * block, 1, block, 1, 8)
     if nblocks > 1:
         for t in range(block // group):
-            _wht_group(Y, t * group, block, nblocks, group)
-    for i in range(Y.shape[0]):
+            _wht_group(Y, t * group, block, nblocks, group, 8)
+
+
+@njit(cache=True, inline="always")
+def _wht8_rows(Y, lo, hi):
+    """8-point WHT inside each row lo..hi-1 of the (m, 8) matrix Y."""
+    for i in range(lo, hi):
         a0, a1, a2, a3 = Y[i, 0] + Y[i, 1], Y[i, 0] - Y[i, 1], Y[i, 2] + Y[i, 3], Y[i, 2] - Y[i, 3]
         a4, a5, a6, a7 = Y[i, 4] + Y[i, 5], Y[i, 4] - Y[i, 5], Y[i, 6] + Y[i, 7], Y[i, 6] - Y[i, 7]
         b0, b1, b2, b3 = a0 + a2, a1 + a3, a0 - a2, a1 - a3
