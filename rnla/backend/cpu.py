@@ -180,8 +180,9 @@ def _fwht_vector(v, block, group):
     """WHT of a contiguous vector v (length a power of two) in place.
 
     For len >= 8, v is viewed as an (len/8, 8) C-order matrix Y, so that
-    H_len = H_{len/8} (x) H_8: row butterflies over Y (vectorised along its
-    8-wide rows), then an 8-point transform inside each row.
+    H_len = H_{len/8} (x) H_8: the 8-point transform inside each row and the
+    row butterflies (whole 8-wide vectors) are done block by block while the
+    block is in cache, then the butterflies across blocks.
     """
     n = v.shape[0]
     if n < 8:
