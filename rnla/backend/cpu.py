@@ -412,17 +412,18 @@ def sparse_sign_apply(A, rows: np.ndarray, signs: np.ndarray, scale: float, k: i
     are split by columns: reproducible for any thread count.
     """
     nthreads = numba.get_num_threads()
+    nchunk = max(1, min(nthreads, A.shape[0] // 1024))  # row chunks with private partials
+    partials_fit = nchunk * k * A.shape[1] * A.dtype.itemsize <= _PARTIALS_BUDGET
     if isinstance(A, np.ndarray):
-        if A.flags.c_contiguous:
-            nchunk = max(1, min(nthreads, A.shape[0] // 1024))
-            if nchunk * k * A.shape[1] * A.itemsize <= _PARTIALS_BUDGET:
-                return _ss_dense_c_rows(A, rows, signs, scale, k, nchunk)
-            return _ss_dense_c_cols(A, rows, signs, scale, k, nthreads)
-        return _ss_dense_f(A.T, rows, signs, scale, k).T
-    if A.format == "csr" and nthreads * k * A.shape[1] * A.dtype.itemsize <= _PARTIALS_BUDGET:
-        nchunk = max(1, min(nthreads, A.shape[0] // 1024))
-        return _ss_csr(A.indptr, A.indices, A.data, A.shape[1], rows, signs, scale, k, nchunk)
+        if not A.flags.c_contiguous:
+            return _ss_dense_f(A.T, rows, signs, scale, k).T
+        if partials_fit:
+            return _ss_dense_c_rows(A, rows, signs, scale, k, nchunk)
+        return _ss_dense_c_cols(A, rows, signs, scale, k, nthreads)
     if A.format == "csr":
+        if partials_fit:
+            return _ss_csr(A.indptr, A.indices, A.data, A.shape[1], rows, signs, scale, k,
+                           nchunk)
         A = A.tocsc()
     return _ss_csc(A.indptr, A.indices, A.data, k, rows, signs, scale).T
 
