@@ -1,10 +1,12 @@
 """rnla: randomized numerical linear algebra.
 
 Sketch operators (Gaussian, SRHT, CountSketch / sparse sign, uniform and
-leverage-score sampling), leverage scores, on a numba (CPU) backend.
+leverage-score sampling), leverage scores, sketched least squares and ridge
+regression, on a numba (CPU) backend.
 """
 
 from rnla import sketch
+from rnla.lstsq import LstsqResult, lstsq, ridge
 from rnla.sketch import (
     SRHT,
     CountSketch,
@@ -22,6 +24,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "sketch",
+    "lstsq",
+    "ridge",
+    "LstsqResult",
     "make_sketch",
     "leverage_scores",
     "embedding_size",

@@ -23,6 +23,7 @@ __all__ = [
     "gaussian_fill",
     "gather_rows",
     "scatter_rows",
+    "normal_residual",
 ]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -492,3 +493,97 @@ def _scatter_rows(Y, idx, w, n):
 def scatter_rows(Y: np.ndarray, idx: np.ndarray, w: np.ndarray, n: int) -> np.ndarray:
     """The transpose of ``gather_rows``: ``out[idx[t]] += w[t] * Y[t]`` into n rows."""
     return _scatter_rows(np.ascontiguousarray(Y), idx, w, n)
+
+
+# ----------------------------------------------------- fused least-squares passes
+
+_ROWS_PER_CHUNK = 4096  # rows per reduction chunk: chunks, not threads, fix the summation order
+
+
+@njit(parallel=True, cache=True, fastmath={"contract", "reassoc"})
+def _nr_dense(A, Xt, B, has_b, nchunk):
+    n, d = A.shape
+    m = Xt.shape[0]
+    partial = np.zeros((nchunk, m, d))
+    rr = np.zeros((nchunk, m))
+    for t in prange(nchunk):
+        lo = t * n // nchunk
+        hi = (t + 1) * n // nchunk
+        P = partial[t]
+        for i in range(lo, hi):
+            a = A[i]
+            for c in range(m):
+                x = Xt[c]
+                s = 0.0
+                for j in range(d):
+                    s += a[j] * x[j]
+                r = (B[i, c] - s) if has_b else -s
+                rr[t, c] += r * r
+                g = P[c]
+                for j in range(d):
+                    g[j] += r * a[j]
+    return partial, rr
+
+
+@njit(parallel=True, cache=True, fastmath={"contract", "reassoc"})
+def _nr_csr(indptr, indices, data, d, Xt, B, has_b, nchunk):
+    n = indptr.shape[0] - 1
+    m = Xt.shape[0]
+    partial = np.zeros((nchunk, m, d))
+    rr = np.zeros((nchunk, m))
+    for t in prange(nchunk):
+        lo = t * n // nchunk
+        hi = (t + 1) * n // nchunk
+        P = partial[t]
+        for i in range(lo, hi):
+            for c in range(m):
+                x = Xt[c]
+                s = 0.0
+                for p in range(indptr[i], indptr[i + 1]):
+                    s += data[p] * x[indices[p]]
+                r = (B[i, c] - s) if has_b else -s
+                rr[t, c] += r * r
+                g = P[c]
+                for p in range(indptr[i], indptr[i + 1]):
+                    g[indices[p]] += r * data[p]
+    return partial, rr
+
+
+@njit(cache=True)
+def _sum_chunks(partial, rr):
+    G = partial[0].copy()
+    tot = rr[0].copy()
+    for t in range(1, partial.shape[0]):
+        G += partial[t]
+        tot += rr[t]
+    return G, tot
+
+
+def normal_residual(A, X: np.ndarray, B: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``G = A^T (B - A X)`` and the squared column norms of ``B - A X``, in one pass over A.
+
+    ``A`` is n x d (C- or F-contiguous ndarray, CSR or CSC matrix, float32 or
+    float64), ``X`` is d x m and ``B`` n x m (float64); ``B=None`` means zero,
+    which gives ``-A^T A X`` and the squared norms of ``A X``.  For C-order and
+    CSR input each row of A is read once and used twice while it is in cache
+    (``r_i = b_i - a_i x``, then ``g += r_i a_i``), accumulating in float64; the
+    rows are cut into chunks that depend only on n, so the summation order, and
+    hence the result, does not depend on the number of threads.  F-order and
+    CSC input take two passes through BLAS / scipy.sparse.  Returns ``(G, rr)``
+    of shapes (d, m) and (m,).
+    """
+    n, d = A.shape
+    m = X.shape[1]
+    nchunk = max(1, min(256, n // _ROWS_PER_CHUNK, _PARTIALS_BUDGET // max(1, 8 * m * d)))
+    Xt = np.ascontiguousarray(X.T, dtype=np.float64)
+    has_b = B is not None
+    Bc = np.ascontiguousarray(B, dtype=np.float64) if has_b else np.zeros((1, m))
+    if isinstance(A, np.ndarray) and A.flags.c_contiguous:
+        G, rr = _sum_chunks(*_nr_dense(A, Xt, Bc, has_b, nchunk))
+        return G.T, rr
+    if not isinstance(A, np.ndarray) and A.format == "csr":
+        G, rr = _sum_chunks(*_nr_csr(A.indptr, A.indices, A.data, d, Xt, Bc, has_b, nchunk))
+        return G.T, rr
+    R = -(A @ X) if not has_b else Bc - A @ X
+    R = np.asarray(R, dtype=np.float64)
+    return np.asarray(A.T @ R, dtype=np.float64), np.einsum("ij,ij->j", R, R)

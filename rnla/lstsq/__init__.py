@@ -1,0 +1,7 @@
+"""Sketched least squares and ridge: sketch-and-solve, sketch-and-precondition, and the
+iterative Hessian sketch."""
+
+from rnla.lstsq._result import LstsqResult
+from rnla.lstsq.solve import METHODS, SOLVERS, default_sketch_size, lstsq, ridge
+
+__all__ = ["lstsq", "ridge", "LstsqResult", "default_sketch_size", "METHODS", "SOLVERS"]

@@ -1,0 +1,81 @@
+r"""The preconditioner built from a sketch: ``N`` with ``A N`` well conditioned.
+
+For a sketch S that embeds range(A) with distortion eps, and ``S A = Q R``, the
+singular values of ``A R^{-1}`` lie in [1/(1+eps), 1/(1-eps)] (Rokhlin and
+Tygert 2008; Avron, Maymounkov and Toledo 2010).  When ``S A`` is numerically
+rank-deficient its SVD ``S A = U \Sigma V^T`` truncated to rank r gives
+``N = V_r \Sigma_r^{-1}`` (Meng, Saunders and Mahoney 2014), and iterating on
+``x = N y`` keeps x in range(V_r), the row space of A, which makes the answer
+the minimum-norm solution.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.linalg as sla
+
+__all__ = ["Preconditioner"]
+
+
+class Preconditioner:
+    """``N`` from ``[S A; sqrt(alpha) I] = Q R`` (or its truncated SVD).
+
+    Parameters
+    ----------
+    SA : ndarray of shape (m, d)
+        The sketched matrix.
+    alpha : float
+        Ridge parameter; ``sqrt(alpha) I`` is stacked below ``S A`` so that ``N``
+        preconditions the augmented matrix ``[A; sqrt(alpha) I]``.
+    rcond : float
+        Relative cutoff: ``S A`` counts as rank-deficient when the smallest
+        ``|R_jj|`` is at most ``rcond`` times the largest, and singular values
+        below ``rcond * sigma_1`` are dropped.
+    """
+
+    def __init__(self, SA: np.ndarray, alpha: float, rcond: float):
+        m, d = SA.shape
+        M = np.asarray(SA, dtype=np.float64)
+        if alpha > 0:
+            M = np.vstack([M, np.sqrt(alpha) * np.eye(d)])
+        self.m = m
+        Q, R = sla.qr(M, mode="economic", check_finite=False)
+        diag = np.abs(np.diag(R))
+        self.sigma_max = None
+        if diag.min() > rcond * diag.max():
+            self._Q, self._R, self._V, self._s = Q, R, None, None
+            self.rank = d
+        else:
+            U, s, Vt = sla.svd(M, full_matrices=False, check_finite=False)
+            r = int(np.count_nonzero(s > rcond * s[0])) if s[0] > 0 else 0
+            if r == 0:
+                raise ValueError("`A` is zero (its sketch has no nonzero singular value)")
+            self._Q, self._R, self._V, self._s = U[:, :r], None, Vt[:r].T, s[:r]
+            self._V_dropped = Vt[r:].T
+            self.rank = r
+            self.sigma_max = float(s[0])
+
+    @property
+    def truncated(self) -> bool:
+        """Whether the SVD path dropped directions of the sketch."""
+        return self._V is not None
+
+    def apply(self, Y: np.ndarray) -> np.ndarray:
+        """``N Y``."""
+        if self._V is None:
+            return sla.solve_triangular(self._R, Y, check_finite=False)
+        return self._V @ (Y / self._s.reshape((-1,) + (1,) * (Y.ndim - 1)))
+
+    def apply_transpose(self, G: np.ndarray) -> np.ndarray:
+        """``N^T G``."""
+        if self._V is None:
+            return sla.solve_triangular(self._R, G, trans="T", check_finite=False)
+        return (self._V.T @ G) / self._s.reshape((-1,) + (1,) * (G.ndim - 1))
+
+    def sketch_solve(self, Sb: np.ndarray) -> np.ndarray:
+        """``argmin ||S A x - S b||`` (ridge: ``+ alpha ||x||^2``), minimum norm."""
+        return self.apply(self._Q[: self.m].T @ Sb)
+
+    def dropped_directions(self) -> np.ndarray:
+        """Orthonormal d x (d - rank) basis of the directions the SVD path dropped."""
+        return self._V_dropped
