@@ -1,13 +1,13 @@
 r"""Iterative phases of the sketched least-squares solvers.
 
-All of them solve ``min ||B - A X||^2 + alpha ||X||^2`` column by column for a
+All of them solve ``min ||B - A X||^2 + sum_i alpha_i X_i^2`` column by column for a
 preconditioner ``N`` (``rnla.lstsq._precondition``), starting from ``X0``:
 
-* ``lsqr`` / ``lsmr``: scipy.sparse.linalg on the LinearOperator ``[A; sqrt(alpha) I] N``
+* ``lsqr`` / ``lsmr``: scipy.sparse.linalg on the LinearOperator ``[A; diag(sqrt(alpha))] N``
   with the warm start folded into the right-hand side (two passes over A per
   iteration);
 * ``cg``: conjugate gradients on the preconditioned normal equations
-  ``N^T (A^T A + alpha I) N y = N^T (A^T b - ...)`` (CGLS), whose one
+  ``N^T (A^T A + diag(alpha)) N y = N^T (A^T b - ...)`` (CGLS), whose one
   product ``A^T (A p)`` per iteration is a single fused pass over A;
 * ``heavy_ball``: iterative sketching with momentum (Pilanci and Wainwright's
   iterative Hessian sketch with a fixed sketch, accelerated), one fused pass
@@ -34,9 +34,10 @@ CONVERGED, MAXITER, ILL_CONDITIONED, DIVERGED, NO_ITERATION, ATTAINED = 0, 1, 2,
 
 
 class GramOperator:
-    """``A`` with ridge ``alpha``: the two products the iterations need, fused."""
+    """``A`` with ridge penalties ``alpha`` (shape (d,), or None): the two products the
+    iterations need, fused."""
 
-    def __init__(self, A, alpha: float):
+    def __init__(self, A, alpha: np.ndarray | None):
         self.A = A
         self.alpha = alpha
         self._normal_residual = kernels(np).normal_residual
@@ -44,18 +45,20 @@ class GramOperator:
     def residual_gradient(self, X: np.ndarray, B: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``A^T (B - A X) - alpha X`` and ``||B - A X||^2 + alpha ||X||^2`` per column."""
         G, rr = self._normal_residual(self.A, X, B)
-        if self.alpha:
-            G -= self.alpha * X
-            rr += self.alpha * np.einsum("ij,ij->j", X, X)
+        if self.alpha is not None:
+            aX = self.alpha[:, None] * X
+            G -= aX
+            rr += np.einsum("ij,ij->j", aX, X)
         return G, rr
 
     def gram(self, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(A^T A + alpha I) P`` and ``||A P||^2 + alpha ||P||^2`` per column."""
         G, qq = self._normal_residual(self.A, P)
         G = -G
-        if self.alpha:
-            G += self.alpha * P
-            qq += self.alpha * np.einsum("ij,ij->j", P, P)
+        if self.alpha is not None:
+            aP = self.alpha[:, None] * P
+            G += aP
+            qq += np.einsum("ij,ij->j", aP, P)
         return G, qq
 
 
@@ -94,9 +97,9 @@ class _Stagnation:
         return self.since >= self.window
 
 
-def run_lsqr(A, pre, alpha: float, B: np.ndarray, X0: np.ndarray, tol: float, maxiter: int,
+def run_lsqr(A, pre, alpha: np.ndarray | None, B: np.ndarray, X0: np.ndarray, tol: float, maxiter: int,
              solver: str):
-    """scipy's LSQR or LSMR on ``[A; sqrt(alpha) I] N`` per column of B.
+    """scipy's LSQR or LSMR on ``[A; diag(sqrt(alpha))] N`` per column of B.
 
     The warm start enters as the shifted right-hand side ``r0 = b - A x0``, and
     ``btol`` is rescaled by ``||b|| / ||r0||`` so that the test still reads
@@ -105,27 +108,28 @@ def run_lsqr(A, pre, alpha: float, B: np.ndarray, X0: np.ndarray, tol: float, ma
     """
     n, d = A.shape
     k = pre.rank
-    root = np.sqrt(alpha)
+    ridge = alpha is not None
+    root = np.sqrt(alpha) if ridge else None
 
     def matvec(y):
         z = pre.apply(np.asarray(y).reshape(-1))
         out = A @ z
-        return np.concatenate([out, root * z]) if alpha else out
+        return np.concatenate([out, root * z]) if ridge else out
 
     def rmatvec(u):
         u = np.asarray(u).reshape(-1)
         g = A.T @ u[:n]
-        if alpha:
+        if ridge:
             g = g + root * u[n:]
         return pre.apply_transpose(g)
 
-    op = spla.LinearOperator((n + (d if alpha else 0), k), matvec=matvec, rmatvec=rmatvec,
+    op = spla.LinearOperator((n + (d if ridge else 0), k), matvec=matvec, rmatvec=rmatvec,
                              dtype=np.float64)
     X = X0.copy()
     n_iter, status, conds = 0, CONVERGED, []
     for j in range(B.shape[1]):
         r0 = B[:, j] - A @ X0[:, j]
-        if alpha:
+        if ridge:
             r0 = np.concatenate([r0, -root * X0[:, j]])
         bnorm, r0norm = np.linalg.norm(B[:, j]), np.linalg.norm(r0)
         if r0norm <= tol * bnorm or r0norm == 0.0:
@@ -272,7 +276,9 @@ def run_ihs_fresh(op: GramOperator, make_pre, B: np.ndarray, X0: np.ndarray, tol
                   maxiter: int):
     r"""Iterative Hessian sketch with a new sketch at every step (Pilanci and Wainwright 2016).
 
-    .. math:: x_{t+1} = x_t + (A^T S_t^T S_t A + \alpha I)^{-1} (A^T (b - A x_t) - \alpha x_t)
+    .. math:: x_{t+1} = x_t + (A^T S_t^T S_t A + D)^{-1} (A^T (b - A x_t) - D x_t)
+
+    with :math:`D = \mathrm{diag}(\alpha)`.
 
     ``make_pre()`` draws a sketch and returns its preconditioner ``N_t`` (so the
     inverse is ``N_t N_t^T``).

@@ -18,26 +18,27 @@ __all__ = ["Preconditioner"]
 
 
 class Preconditioner:
-    """``N`` from ``[S A; sqrt(alpha) I] = Q R`` (or its truncated SVD).
+    """``N`` from ``[S A; diag(sqrt(alpha))] = Q R`` (or its truncated SVD).
 
     Parameters
     ----------
     SA : ndarray of shape (m, d)
         The sketched matrix.
-    alpha : float
-        Ridge parameter; ``sqrt(alpha) I`` is stacked below ``S A`` so that ``N``
-        preconditions the augmented matrix ``[A; sqrt(alpha) I]``.
+    alpha : ndarray of shape (d,) or None
+        Ridge penalty per coefficient (None: none); ``diag(sqrt(alpha))`` is
+        stacked below ``S A`` so that ``N`` preconditions the augmented matrix
+        ``[A; diag(sqrt(alpha))]``.
     rcond : float
         Relative cutoff: ``S A`` counts as rank-deficient when the smallest
         ``|R_jj|`` is at most ``rcond`` times the largest, and singular values
         below ``rcond * sigma_1`` are dropped.
     """
 
-    def __init__(self, SA: np.ndarray, alpha: float, rcond: float):
+    def __init__(self, SA: np.ndarray, alpha: np.ndarray | None, rcond: float):
         m, d = SA.shape
         M = np.asarray(SA, dtype=np.float64)
-        if alpha > 0:
-            M = np.vstack([M, np.sqrt(alpha) * np.eye(d)])
+        if alpha is not None:
+            M = np.vstack([M, np.diag(np.sqrt(alpha))])
         self.m = m
         Q, R = sla.qr(M, mode="economic", check_finite=False)
         diag = np.abs(np.diag(R))

@@ -327,22 +327,24 @@ def lstsq(A, b, *, method: str = "precondition", sketch: str | SketchOperator = 
     >>> bool(np.linalg.norm(res.x - x_ref) <= 1e-10 * np.linalg.norm(x_ref))
     True
     """
-    return _solve(A, b, 0.0, method, sketch, sketch_size, solver, tol, maxiter, x0, seed,
+    return _solve(A, b, None, method, sketch, sketch_size, solver, tol, maxiter, x0, seed,
                   rcond, refresh)
 
 
-def ridge(A, b, alpha: float, *, method: str = "precondition",
+def ridge(A, b, alpha: float | np.ndarray, *, method: str = "precondition",
           sketch: str | SketchOperator = "sparse_sign", sketch_size: int | None = None,
           solver: str = "cg", tol: float = 1e-12, maxiter: int | None = None, x0=None,
           seed: SeedLike = None, rcond: float | None = None,
           refresh: bool = False) -> LstsqResult:
     r"""Solve ridge regression :math:`\min_x \|A x - b\|_2^2 + \alpha \|x\|_2^2` by sketching.
 
-    The preconditioner factors the sketched augmented matrix
+    ``alpha`` is a float >= 0 or an array of d penalties, one per coefficient
+    (zero leaves a coefficient, such as an intercept column, unpenalised).  The
+    preconditioner factors the sketched augmented matrix
     :math:`[S A; \sqrt{\alpha} I]`, so the iterations run on
     :math:`[A; \sqrt{\alpha} I] R^{-1}` (as PARLA does); ``residual_norm`` is
-    :math:`\sqrt{\|b - A x\|^2 + \alpha \|x\|^2}`.  Every other argument is as
-    in :func:`lstsq`.
+    :math:`\sqrt{\|b - A x\|^2 + \sum_i \alpha_i x_i^2}`.  Every other argument
+    is as in :func:`lstsq`.
 
     Examples
     --------
@@ -355,6 +357,17 @@ def ridge(A, b, alpha: float, *, method: str = "precondition",
     >>> bool(np.allclose(x, x_ref, rtol=1e-10, atol=0))
     True
     """
-    alpha = check_real(alpha, "alpha", 0.0, None)
-    return _solve(A, b, alpha, method, sketch, sketch_size, solver, tol, maxiter, x0, seed,
+    d = np.shape(A)[1] if np.ndim(A) == 2 else None
+    if np.ndim(alpha) == 0:
+        alpha = check_real(alpha, "alpha", 0.0, None)
+        penalty = None if alpha == 0 or d is None else np.full(d, alpha)
+    else:
+        penalty = np.asarray(alpha, dtype=np.float64)
+        if penalty.shape != (d,):
+            raise ValueError(f"`alpha` must be a float or have shape ({d},) (A's columns); got "
+                             f"shape {penalty.shape}")
+        if not np.all(np.isfinite(penalty) & (penalty >= 0)):
+            raise ValueError("`alpha` must contain only finite values >= 0")
+        penalty = penalty if penalty.any() else None
+    return _solve(A, b, penalty, method, sketch, sketch_size, solver, tol, maxiter, x0, seed,
                   rcond, refresh)

@@ -93,14 +93,14 @@ def test_preconditioned_condition_number(kind, rng):
     A, _ = problem(n, d, 1e8, 0.0, rng)
     for m, bound in [(2 * d, 10.0)] + ([(4 * d, 4.0)] if kind == "gaussian" else []):
         S = make_sketch(kind, m, n, seed=1)
-        pre = Preconditioner(S @ A, 0.0, 1e-13)
+        pre = Preconditioner(S @ A, None, 1e-13)
         assert np.linalg.cond(A @ pre.apply(np.eye(d))) <= bound
 
 
 def test_condition_estimate_reports_the_preconditioned_operator(rng):
     A, b = problem(3000, 40, 1e6, 1.0, rng)
     res = rnla.lstsq(A, b, seed=3)
-    pre = Preconditioner(make_sketch("sparse_sign", 160, 3000, seed=0) @ A, 0.0, 1e-13)
+    pre = Preconditioner(make_sketch("sparse_sign", 160, 3000, seed=0) @ A, None, 1e-13)
     exact = np.linalg.cond(A @ pre.apply(np.eye(40)))
     assert 1.0 <= res.condition_estimate <= 1.05 * exact + 1.0  # Lanczos estimates from inside
 
@@ -336,3 +336,17 @@ def test_sketch_solve_warns_about_ignored_options(rng):
     A, b = problem(500, 5, 1e1, 1.0, rng)
     with pytest.warns(UserWarning, match="ignored"):
         rnla.lstsq(A, b, method="sketch_solve", maxiter=5, seed=0)
+
+
+def test_ridge_with_a_penalty_per_coefficient(rng):
+    A, b = problem(3000, 10, 1e4, 1.0, rng)
+    alpha = np.r_[np.zeros(2), np.logspace(-2, 2, 8)]
+    x_ref = np.linalg.solve(A.T @ A + np.diag(alpha), A.T @ b)
+    for solver in ["cg", "lsqr"]:
+        res = rnla.ridge(A, b, alpha, solver=solver, seed=0)
+        assert res.converged
+        assert np.linalg.norm(res.x - x_ref) <= 1e-8 * np.linalg.norm(x_ref)
+    with pytest.raises(ValueError, match="`alpha` must be a float or have shape"):
+        rnla.ridge(A, b, np.ones(3))
+    with pytest.raises(ValueError, match="`alpha` must contain only finite values >= 0"):
+        rnla.ridge(A, b, -alpha)
