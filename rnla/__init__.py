@@ -22,6 +22,18 @@ from rnla.sketch import (
 
 __version__ = "0.1.0"
 
+#: estimators need scikit-learn, so they load on first access (``rnla.SketchedRidge``)
+_ESTIMATORS = ("SketchedLinearRegression", "SketchedRidge")
+
+
+def __getattr__(name: str):
+    if name in _ESTIMATORS:
+        from rnla import estimators
+
+        return getattr(estimators, name)
+    raise AttributeError(f"module 'rnla' has no attribute {name!r}")
+
+
 __all__ = [
     "sketch",
     "lstsq",
@@ -37,4 +49,5 @@ __all__ = [
     "SparseSign",
     "UniformSampling",
     "LeverageSampling",
+    *_ESTIMATORS,
 ]

@@ -97,8 +97,8 @@ class _Stagnation:
         return self.since >= self.window
 
 
-def run_lsqr(A, pre, alpha: np.ndarray | None, B: np.ndarray, X0: np.ndarray, tol: float, maxiter: int,
-             solver: str):
+def run_lsqr(A, pre, alpha: np.ndarray | None, B: np.ndarray, X0: np.ndarray, tol: float,
+             maxiter: int, solver: str):
     """scipy's LSQR or LSMR on ``[A; diag(sqrt(alpha))] N`` per column of B.
 
     The warm start enters as the shifted right-hand side ``r0 = b - A x0``, and

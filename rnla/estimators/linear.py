@@ -1,0 +1,210 @@
+"""Linear regression and ridge regression solved by sketch-and-precondition."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.linalg as sla
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from rnla.lstsq import ridge
+
+__all__ = ["SketchedLinearRegression", "SketchedRidge"]
+
+
+class _SketchedLinearModel(RegressorMixin, BaseEstimator):
+    """Shared fit/predict: least squares with per-coefficient penalties ``_penalty``."""
+
+    def _penalty(self, n_features: int) -> float:
+        raise NotImplementedError
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Nonnegative weights: row i enters the loss as ``w_i (y_i - x_i^T b)^2``.
+
+        Returns
+        -------
+        self
+        """
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], y_numeric=True,
+                             multi_output=True, dtype=[np.float64, np.float32])
+        n, d = X.shape
+        penalty = self._penalty(d)
+        if sample_weight is not None:
+            w = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+            root = np.sqrt(w)
+            X = sp.diags(root) @ X if sp.issparse(X) else X * root[:, None]
+            y = y * (root if y.ndim == 1 else root[:, None])
+        else:
+            root = None
+        # the intercept is the coefficient of a column of ones (of sqrt(w) when weighted),
+        # left unpenalised; one code path for dense and sparse X
+        if self.fit_intercept:
+            ones = (np.ones(n, dtype=X.dtype) if root is None else root).reshape(-1, 1)
+            X = sp.hstack([X, ones], format="csr") if sp.issparse(X) else np.hstack([X, ones])
+            penalty = np.r_[np.full(d, penalty), 0.0]
+        else:
+            penalty = np.full(d, penalty)
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        if X.shape[0] < X.shape[1]:
+            coef, self.n_iter_ = self._direct(X, y, penalty), 0
+        else:
+            res = ridge(X, y, penalty, method=self.method, sketch=self.sketch,
+                        sketch_size=self.sketch_size, solver=self.solver, tol=self.tol,
+                        maxiter=self.max_iter, seed=seed)
+            coef, self.n_iter_ = res.x, res.n_iter
+            self.converged_ = res.converged
+        coef = np.asarray(coef)
+        if self.fit_intercept:
+            self.intercept_ = coef[-1]
+            coef = coef[:-1]
+        else:
+            self.intercept_ = 0.0
+        self.coef_ = coef.T
+        return self
+
+    @staticmethod
+    def _direct(X, y, penalty):
+        """Wide problems (fewer rows than columns): sketching the rows cannot help, so
+        solve the (minimum-norm) problem directly."""
+        X = X.toarray() if sp.issparse(X) else X
+        if penalty.any():
+            X = np.vstack([X, np.diag(np.sqrt(penalty)).astype(X.dtype)])
+            y = np.concatenate([y, np.zeros((len(penalty),) + y.shape[1:], y.dtype)])
+        return sla.lstsq(X, y)[0]
+
+    def predict(self, X):
+        """Predict ``X coef_^T + intercept_``."""
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
+                          dtype=[np.float64, np.float32])
+        return np.asarray(X @ self.coef_.T) + self.intercept_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.target_tags.multi_output = True
+        return tags
+
+
+class SketchedLinearRegression(_SketchedLinearModel):
+    """Ordinary least squares solved by a sketched solver (:func:`rnla.lstsq`).
+
+    A drop-in for ``sklearn.linear_model.LinearRegression`` on tall data: it
+    returns the same coefficients (to the solver's tolerance) several times faster
+    when n_samples is much larger than n_features.
+
+    Parameters
+    ----------
+    fit_intercept : bool, default=True
+        Fit an (unpenalised) intercept.
+    method : {"precondition", "sketch_solve", "ihs"}, default="precondition"
+        See :func:`rnla.lstsq`; ``"sketch_solve"`` is fast but approximate.
+    sketch : str, default="sparse_sign"
+        Sketch kind.
+    sketch_size : int, default=None
+        Rows of the sketch (default 4 x n_features).
+    solver : {"cg", "lsqr", "lsmr"}, default="cg"
+        Iterative method for ``method="precondition"``.
+    tol : float, default=1e-12
+        Stopping tolerance (LSQR's ``atol = btol``).
+    max_iter : int, default=None
+        Iteration limit (default from the sketch size and ``tol``).
+    random_state : int, RandomState instance or None, default=None
+        Seed of the sketch.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+    intercept_ : float or ndarray of shape (n_targets,)
+    n_iter_ : int
+        Iterations of the solver (0 when a wide problem was solved directly).
+    converged_ : bool
+        Whether the solver met ``tol`` (absent after a direct solve).
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rnla.estimators import SketchedLinearRegression
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((10000, 20)); y = X @ np.arange(20.0) + 3.0
+    >>> model = SketchedLinearRegression(random_state=0).fit(X, y)
+    >>> round(float(model.intercept_), 8), np.allclose(model.coef_, np.arange(20.0))
+    (3.0, True)
+    """
+
+    def __init__(self, *, fit_intercept: bool = True, method: str = "precondition",
+                 sketch: str = "sparse_sign", sketch_size: int | None = None,
+                 solver: str = "cg", tol: float = 1e-12, max_iter: int | None = None,
+                 random_state=None):
+        self.fit_intercept = fit_intercept
+        self.method = method
+        self.sketch = sketch
+        self.sketch_size = sketch_size
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.random_state = random_state
+
+    def _penalty(self, n_features: int) -> float:
+        return 0.0
+
+
+class SketchedRidge(_SketchedLinearModel):
+    """Ridge regression solved by a sketched solver (:func:`rnla.ridge`).
+
+    Minimises ``||y - X b - c||^2 + alpha ||b||^2`` (the intercept c unpenalised),
+    as ``sklearn.linear_model.Ridge`` does.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Penalty, >= 0.
+    fit_intercept, method, sketch, sketch_size, solver, tol, max_iter, random_state
+        As in :class:`SketchedLinearRegression`.
+
+    Attributes
+    ----------
+    coef_, intercept_, n_iter_, converged_, n_features_in_
+        As in :class:`SketchedLinearRegression`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import Ridge
+    >>> from rnla.estimators import SketchedRidge
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((10000, 20)); y = rng.standard_normal(10000)
+    >>> a = SketchedRidge(alpha=100.0, random_state=0).fit(X, y).coef_
+    >>> bool(np.allclose(a, Ridge(alpha=100.0).fit(X, y).coef_, rtol=1e-8, atol=1e-12))
+    True
+    """
+
+    def __init__(self, alpha: float = 1.0, *, fit_intercept: bool = True,
+                 method: str = "precondition", sketch: str = "sparse_sign",
+                 sketch_size: int | None = None, solver: str = "cg", tol: float = 1e-12,
+                 max_iter: int | None = None, random_state=None):
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.method = method
+        self.sketch = sketch
+        self.sketch_size = sketch_size
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.random_state = random_state
+
+    def _penalty(self, n_features: int) -> float:
+        if isinstance(self.alpha, bool) or not np.isscalar(self.alpha) or not (
+                np.isfinite(self.alpha) and self.alpha >= 0):
+            raise ValueError(f"`alpha` must be a float >= 0; got {self.alpha!r}")
+        return float(self.alpha)

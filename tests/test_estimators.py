@@ -1,0 +1,96 @@
+"""rnla's scikit-learn estimators: the estimator contract and agreement with sklearn."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+pytest.importorskip("sklearn")
+from sklearn.linear_model import LinearRegression, Ridge  # noqa: E402
+from sklearn.model_selection import GridSearchCV  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
+
+from rnla.estimators import SketchedLinearRegression, SketchedRidge  # noqa: E402
+
+
+@parametrize_with_checks([SketchedLinearRegression(random_state=0),
+                          SketchedRidge(random_state=0)])
+def test_sklearn_contract(estimator, check):
+    check(estimator)
+
+
+def data(rng, n=5000, d=30, m=None, scale=True):
+    X = rng.standard_normal((n, d))
+    if scale:
+        X *= np.logspace(-3, 2, d)
+    y = X @ rng.standard_normal((d,) if m is None else (d, m)) + 0.5 + rng.standard_normal(
+        n if m is None else (n, m))
+    return X, y
+
+
+def assert_same_predictions(a, b, X):
+    pa, pb = a.predict(X), b.predict(X)
+    assert np.abs(pa - pb).max() <= 1e-8 * np.abs(pb).max()
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("m", [None, 3])
+def test_matches_linear_regression(fit_intercept, sparse, m, rng):
+    X, y = data(rng, m=m)
+    if sparse:
+        X = sp.csr_matrix(np.where(np.abs(X) > np.abs(X).mean(0), X, 0.0))
+    ours = SketchedLinearRegression(fit_intercept=fit_intercept, random_state=0).fit(X, y)
+    # (sklearn solves sparse problems by LSQR to tol=1e-6: the dense fit is the reference)
+    ref = LinearRegression(fit_intercept=fit_intercept).fit(X.toarray() if sparse else X, y)
+    assert ours.coef_.shape == ref.coef_.shape
+    assert np.shape(ours.intercept_) == np.shape(ref.intercept_)
+    assert ours.converged_ and ours.n_iter_ > 0
+    assert_same_predictions(ours, ref, X)
+
+
+@pytest.mark.parametrize("alpha", [1e-2, 1.0, 1e3])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_matches_ridge(alpha, weighted, rng):
+    X, y = data(rng)
+    w = rng.uniform(0, 3, X.shape[0]) if weighted else None
+    ours = SketchedRidge(alpha=alpha, random_state=0).fit(X, y, sample_weight=w)
+    ref = Ridge(alpha=alpha, solver="cholesky").fit(X, y, sample_weight=w)
+    assert_same_predictions(ours, ref, X)
+
+
+def test_sample_weights_match_linear_regression(rng):
+    X, y = data(rng)
+    w = rng.uniform(0, 3, X.shape[0])
+    ours = SketchedLinearRegression(random_state=0).fit(X, y, sample_weight=w)
+    ref = LinearRegression().fit(X, y, sample_weight=w)
+    assert_same_predictions(ours, ref, X)
+
+
+def test_float32_is_kept(rng):
+    X, y = data(rng, scale=False)
+    model = SketchedLinearRegression(random_state=0).fit(X.astype(np.float32), y)
+    assert model.coef_.dtype == np.float32
+
+
+def test_pipeline_and_grid_search(rng):
+    X, y = data(rng, n=3000, d=10)
+    pipe = make_pipeline(StandardScaler(), SketchedRidge(random_state=0))
+    search = GridSearchCV(pipe, {"sketchedridge__alpha": [0.1, 10.0, 1000.0],
+                                 "sketchedridge__sketch": ["srht", "sparse_sign"]}, cv=3)
+    search.fit(X, y)
+    ref = GridSearchCV(make_pipeline(StandardScaler(), Ridge()),
+                       {"ridge__alpha": [0.1, 10.0, 1000.0]}, cv=3).fit(X, y)
+    assert search.best_params_["sketchedridge__alpha"] == ref.best_params_["ridge__alpha"]
+    assert search.best_score_ == pytest.approx(ref.best_score_, rel=1e-8)
+
+
+def test_bad_parameters_raise_at_fit(rng):
+    X, y = data(rng, n=200, d=5)
+    with pytest.raises(ValueError, match="`alpha`"):
+        SketchedRidge(alpha=-1.0).fit(X, y)
+    with pytest.raises(ValueError, match="`method`"):
+        SketchedLinearRegression(method="qr").fit(X, y)
+    with pytest.raises(ValueError, match="`sketch`"):
+        SketchedLinearRegression(sketch="dct").fit(X, y)
