@@ -1,0 +1,180 @@
+"""Sketched least squares against LAPACK and unpreconditioned LSQR/LSMR, in one run.
+
+    python -m bench.lstsq [--quick]
+
+* Dense float64 A, Gaussian and coherent (d rows scaled by 1e4, so that they carry
+  nearly all the leverage), n x d = 2^18 x 512 and 2^17 x 256: ``rnla.lstsq`` with
+  every sketch kind (CG, and LSQR for the default sketch) against
+  ``numpy.linalg.lstsq`` (gelsd), ``scipy.linalg.lstsq(lapack_driver="gelsy")`` and
+  unpreconditioned ``scipy.sparse.linalg.lsqr``; error in x relative to numpy's x.
+* The crossover: n = 2^17 and d from 32 to 512, rnla's default against numpy.
+* Sparse A, 10^6 x 1000 with density 1e-3, columns scaled log-uniformly over
+  [1e-6, 1] (cond(A) about 1e6) and unscaled: rnla against scipy's lsqr and lsmr
+  run to the same tolerance (capped at an iteration limit and reported as such).
+
+Times are medians of 3 runs after a warm-up (numba compilation excluded); each row
+splits rnla's time into sketch, factor and iterate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+import rnla
+from bench._common import median_time, write_results
+
+TOL = 1e-12
+
+
+def _rel(x, ref):
+    return float(np.linalg.norm(x - ref) / np.linalg.norm(ref))
+
+
+def _rnla_row(case, A, b, x_ref, t_ref, repeats, **kw):
+    runs = []
+
+    def run():
+        t0 = time.perf_counter()
+        res = rnla.lstsq(A, b, seed=0, tol=TOL, **kw)
+        runs.append((time.perf_counter() - t0, res))
+
+    median_time(run, repeats)
+    timed = sorted(runs[1:], key=lambda r: r[0])  # the warm-up run is dropped
+    t, res = timed[len(timed) // 2]  # the median run, with its own time split
+    label = f"rnla {kw.get('sketch', 'sparse_sign')} {kw.get('method', 'precondition')}"
+    label += f" {kw.get('solver', 'cg')}"
+    return {"case": case, "method": label, "time_s": t, "speedup_vs_numpy": t_ref / t,
+            "rel_err_x": _rel(res.x, x_ref), "n_iter": res.n_iter, "converged": res.converged,
+            "sketch_s": res.time_sketch, "factor_s": res.time_factor,
+            "iterate_s": res.time_iterate}
+
+
+def _lsqr_row(case, A, b, x_ref, t_ref, iter_lim, solver="lsqr"):
+    t0 = time.perf_counter()
+    if solver == "lsqr":
+        out = spla.lsqr(A, b, atol=TOL, btol=TOL, iter_lim=iter_lim)
+    else:
+        out = spla.lsmr(A, b, atol=TOL, btol=TOL, maxiter=iter_lim)
+    t = time.perf_counter() - t0
+    return {"case": case, "method": f"scipy {solver} (no preconditioner, 1 run)", "time_s": t,
+            "speedup_vs_numpy": t_ref / t, "rel_err_x": _rel(out[0], x_ref), "n_iter": out[2],
+            "converged": out[2] < iter_lim}
+
+
+def dense_matrix(n, d, kind, rng):
+    A = rng.standard_normal((n, d))
+    if kind == "coherent":
+        A[:d] *= 1e4
+    return A
+
+
+def bench_dense(n, d, kind, repeats, lsqr_cap):
+    rng = np.random.default_rng(1)
+    A = dense_matrix(n, d, kind, rng)
+    b = A @ rng.standard_normal(d) + rng.standard_normal(n)
+    case = f"dense {kind} {n}x{d}"
+    box = {}
+    t_np = median_time(lambda: box.update(x=np.linalg.lstsq(A, b, rcond=None)[0]),
+                       repeats)["median_s"]
+    x_ref = box["x"]
+    rows = [{"case": case, "method": "numpy.linalg.lstsq (gelsd)", "time_s": t_np,
+             "speedup_vs_numpy": 1.0, "rel_err_x": 0.0}]
+    t_gy = median_time(lambda: box.update(
+        x=scipy.linalg.lstsq(A, b, lapack_driver="gelsy", check_finite=False)[0]),
+        repeats)["median_s"]
+    rows.append({"case": case, "method": "scipy.linalg.lstsq (gelsy)", "time_s": t_gy,
+                 "speedup_vs_numpy": t_np / t_gy, "rel_err_x": _rel(box["x"], x_ref)})
+    rows.append(_lsqr_row(case, A, b, x_ref, t_np, lsqr_cap))
+    rows.append(_rnla_row(case, A, b, x_ref, t_np, repeats))
+    rows.append(_rnla_row(case, A, b, x_ref, t_np, repeats, solver="lsqr"))
+    rows.append(_rnla_row(case, A, b, x_ref, t_np, repeats, method="ihs"))
+    for sketch in ["srht", "countsketch", "gaussian", "leverage", "uniform"]:
+        rows.append(_rnla_row(case, A, b, x_ref, t_np, 1 if sketch == "gaussian" else repeats,
+                              sketch=sketch))
+    return rows
+
+
+def bench_crossover(n, ds, repeats):
+    rows = []
+    rng = np.random.default_rng(2)
+    for d in ds:
+        A = rng.standard_normal((n, d))
+        b = A @ rng.standard_normal(d) + rng.standard_normal(n)
+        box = {}
+        t_np = median_time(lambda A=A, b=b, box=box: box.update(
+            x=np.linalg.lstsq(A, b, rcond=None)[0]), repeats)["median_s"]
+        row = _rnla_row(f"crossover {n}x{d}", A, b, box["x"], t_np, repeats)
+        row["numpy_s"] = t_np
+        rows.append(row)
+    return rows
+
+
+def sparse_matrix(n, d, density, scaled, rng):
+    A = sp.random(n, d, density=density, format="csr", random_state=rng,
+                  data_rvs=rng.standard_normal)
+    if scaled:
+        A = (A @ sp.diags(10.0 ** rng.uniform(-6, 0, d))).tocsr()
+    return A
+
+
+def bench_sparse(n, d, density, scaled, repeats, cap):
+    rng = np.random.default_rng(3)
+    A = sparse_matrix(n, d, density, scaled, rng)
+    b = A @ rng.standard_normal(d) + 1e-3 * rng.standard_normal(n)
+    case = f"sparse {n}x{d} nnz={A.nnz} {'cols scaled 1e-6..1' if scaled else 'unscaled'}"
+    x_ref = rnla.lstsq(A, b, tol=1e-14, seed=99).x  # reference: a tighter rnla solve
+    rows = []
+    base = _lsqr_row(case, A, b, x_ref, 1.0, cap)
+    t_base = base["time_s"]
+    for solver in ["lsqr", "lsmr"]:
+        row = base if solver == "lsqr" else _lsqr_row(case, A, b, x_ref, 1.0, cap, solver)
+        row["speedup_vs_lsqr"] = t_base / row["time_s"]
+        row.pop("speedup_vs_numpy")
+        rows.append(row)
+    for kw in [{}, {"solver": "lsqr"}, {"sketch": "countsketch"}]:
+        row = _rnla_row(case, A, b, x_ref, 1.0, repeats, **kw)
+        row.pop("speedup_vs_numpy")
+        row["speedup_vs_lsqr"] = t_base / row["time_s"]
+        rows.append(row)
+    return rows
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="smaller sizes")
+    args = parser.parse_args(argv)
+    q = args.quick
+    repeats = 3
+    rows = []
+    sizes = [(2**14, 64)] if q else [(2**18, 512), (2**17, 256)]
+    for n, d in sizes:
+        for kind in ["gaussian", "coherent"]:
+            rows += bench_dense(n, d, kind, repeats, lsqr_cap=100 if q else 250)
+            print(f"done dense {kind} {n}x{d}", flush=True)
+    rows += bench_crossover(2**13 if q else 2**17,
+                            [16, 32] if q else [32, 64, 128, 256, 512], repeats)
+    sp_n, sp_d = (10**5, 100) if q else (10**6, 1000)
+    for scaled in [True, False]:
+        rows += bench_sparse(sp_n, sp_d, 1e-3 if not q else 1e-2, scaled, repeats,
+                             cap=2000 if q else 4000)
+    write_results(
+        "lstsq" + ("_quick" if q else ""),
+        {"quick": q, "repeats": repeats, "tol": TOL},
+        rows,
+        ["case", "method", "time_s", "speedup_vs_numpy", "speedup_vs_lsqr", "rel_err_x",
+         "n_iter", "converged", "sketch_s", "factor_s", "iterate_s", "numpy_s"],
+        notes="Median wall times in seconds (float64). speedup = baseline time / this time. "
+              "rel_err_x: ||x - x_ref|| / ||x_ref|| with x_ref numpy's solution (dense) or "
+              "rnla at tol=1e-14 (sparse). Command: `python -m bench.lstsq`.",
+    )
+
+
+if __name__ == "__main__":
+    main()
