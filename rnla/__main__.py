@@ -1,4 +1,4 @@
-"""Command line: ``python -m rnla demo``."""
+"""Command line: ``python -m rnla demo`` and ``python -m rnla bench efficiency``."""
 
 from __future__ import annotations
 
@@ -52,6 +52,27 @@ def demo(n: int, d: int, seed: int) -> None:
           f"{np.max(np.abs(approx - h) / h):.3f} (target 0.25)")
 
 
+def bench_efficiency(args, parser) -> None:
+    """Run the statistical-efficiency suite and write its report."""
+    from dataclasses import replace
+    from pathlib import Path
+
+    from rnla.efficiency.suite import FULL, QUICK, run_suite, slope_checks, write_report
+
+    config = FULL if args.full else QUICK
+    if args.draws is not None:
+        if args.draws < 2:
+            parser.error(f"--draws must be at least 2 (standard errors need replications); "
+                         f"got {args.draws}")
+        config = replace(config, n_draws=args.draws)
+    t0 = time.perf_counter()
+    cells = run_suite(config)
+    slopes = slope_checks(cells)
+    md = write_report(cells, slopes, Path(args.out), config, time.perf_counter() - t0)
+    print(md.read_text().split("## Prediction")[0])
+    print(f"report: {md}\nfigures: {Path(args.out).resolve()}/efficiency_*.png")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rnla", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -59,7 +80,20 @@ def main(argv: list[str] | None = None) -> int:
     p_demo.add_argument("--n", type=int, default=2**16, help="rows (default 65536)")
     p_demo.add_argument("--d", type=int, default=50, help="columns (default 50)")
     p_demo.add_argument("--seed", type=int, default=0)
+    p_bench = sub.add_parser("bench", help="benchmark suites")
+    bench_sub = p_bench.add_subparsers(dest="suite", required=True)
+    p_eff = bench_sub.add_parser(
+        "efficiency", help="statistical efficiency of sketched least squares (Raskutti-Mahoney)")
+    mode = p_eff.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true", help="small grid, minutes (default)")
+    mode.add_argument("--full", action="store_true", help="the paper-sized grid")
+    p_eff.add_argument("--out", default="efficiency-report",
+                       help="directory for efficiency.json, efficiency.md and the figures")
+    p_eff.add_argument("--draws", type=int, default=None, help="sketches per cell")
     args = parser.parse_args(argv)
+    if args.command == "bench":
+        bench_efficiency(args, parser)
+        return 0
     if args.command == "demo":
         if args.n < 16 * args.d:
             parser.error(f"--n must be at least 16 * d = {16 * args.d}; got {args.n}")

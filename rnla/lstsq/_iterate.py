@@ -104,7 +104,7 @@ def run_lsqr(A, pre, alpha: np.ndarray | None, B: np.ndarray, X0: np.ndarray, to
     The warm start enters as the shifted right-hand side ``r0 = b - A x0``, and
     ``btol`` is rescaled by ``||b|| / ||r0||`` so that the test still reads
     ``||b - A x|| <= tol ||b||`` (as RandLAPACK's Blendenpik driver does).
-    Returns ``(X, n_iter, status, condition_estimate)``.
+    Returns ``(X, n_iter, status, condition_estimate, None)``.
     """
     n, d = A.shape
     k = pre.rank
@@ -150,7 +150,7 @@ def run_lsqr(A, pre, alpha: np.ndarray | None, B: np.ndarray, X0: np.ndarray, to
             status = max(status, ILL_CONDITIONED)
         elif istop == 7 or itn >= maxiter:
             status = max(status, MAXITER)
-    return X, n_iter, status, (max(conds) if conds else None)
+    return X, n_iter, status, (max(conds) if conds else None), None
 
 
 def _lanczos_condition(alphas: list[float], betas: list[float]) -> float | None:
@@ -166,7 +166,8 @@ def _lanczos_condition(alphas: list[float], betas: list[float]) -> float | None:
     return float(np.sqrt(ev[-1] / ev[0])) if ev[0] > 0 else float("inf")
 
 
-def run_cg(op: GramOperator, pre, B: np.ndarray, X0: np.ndarray, tol: float, maxiter: int):
+def run_cg(op: GramOperator, pre, B: np.ndarray, X0: np.ndarray, tol: float, maxiter: int,
+           start=None):
     """Preconditioned CG on the normal equations, one fused pass over A per iteration.
 
     In y = N^{-1}(x - x0) coordinates: ``s = N^T A^T r`` is updated by the
@@ -176,14 +177,17 @@ def run_cg(op: GramOperator, pre, B: np.ndarray, X0: np.ndarray, tol: float, max
     restarts from x, and each restart must cut the recomputed gradient by 100
     (or reach ``tol``); a restart that does not even halve it has met the
     rounding floor u cond(A) (status ``ATTAINED``).
-    Returns ``(X, n_iter, status, condition_estimate)``.
+    ``start`` is ``op.residual_gradient(X0, B)`` when the caller has it.
+    Returns ``(X, n_iter, status, condition_estimate, rr)`` with rr the squared
+    residual norms at X.
     """
     bnorm = np.linalg.norm(B, axis=0)
     X = X0.copy()
     n_iter, norm_AN, cond, status = 0, 1.0, None, MAXITER
     previous = None  # recomputed gradient norms at the previous restart
     while True:
-        G, rr = op.residual_gradient(X, B)
+        G, rr = op.residual_gradient(X, B) if start is None else start
+        start = None
         S = pre.apply_transpose(G)
         snorm = _norms(S)
         done = stopped(S, rr, norm_AN, bnorm, tol)
@@ -226,11 +230,11 @@ def run_cg(op: GramOperator, pre, B: np.ndarray, X0: np.ndarray, tol: float, max
         X = X + pre.apply(Y)
         if alphas and alphas[0] > 0:
             cond = _lanczos_condition([v for v in alphas if v > 0], betas) or cond
-    return X, n_iter, status, cond
+    return X, n_iter, status, cond, rr
 
 
 def run_heavy_ball(op: GramOperator, pre, B: np.ndarray, X0: np.ndarray, tol: float,
-                   maxiter: int, ratio: float):
+                   maxiter: int, ratio: float, start=None):
     r"""Iterative sketching with momentum (fixed sketch), one fused pass per step.
 
     .. math:: x_{t+1} = x_t + a N N^T A^T (b - A x_t) + \beta (x_t - x_{t-1})
@@ -241,7 +245,7 @@ def run_heavy_ball(op: GramOperator, pre, B: np.ndarray, X0: np.ndarray, tol: fl
     (Marchenko-Pastur).  The error contracts by rho per step (Lacotte and
     Pilanci 2020; Epperly, Meier and Nakatsukasa 2024, who show this iteration is
     forward stable).  The residual is recomputed from x at every step.
-    Returns ``(X, n_iter, status, None)``.
+    Returns ``(X, n_iter, status, None, rr)``.
     """
     rho = np.sqrt(ratio)
     step, beta = (1.0 - ratio) ** 2, ratio
@@ -251,7 +255,8 @@ def run_heavy_ball(op: GramOperator, pre, B: np.ndarray, X0: np.ndarray, tol: fl
     n_iter, status, rr0 = 0, MAXITER, None
     stagnated = _Stagnation(window=int(np.ceil(3 * np.log(2) / -np.log(rho))) + 5)
     while True:
-        G, rr = op.residual_gradient(X, B)
+        G, rr = op.residual_gradient(X, B) if start is None else start
+        start = None
         rr0 = rr if rr0 is None else rr0
         S = pre.apply_transpose(G)
         done = stopped(S, rr, norm_AN, bnorm, tol)
@@ -269,7 +274,7 @@ def run_heavy_ball(op: GramOperator, pre, B: np.ndarray, X0: np.ndarray, tol: fl
         X_new = X + step * pre.apply(S) + beta * (X - X_prev)
         X_prev, X = X, np.where(done, X, X_new)
         n_iter += 1
-    return X, n_iter, status, None
+    return X, n_iter, status, None, rr
 
 
 def run_ihs_fresh(op: GramOperator, make_pre, B: np.ndarray, X0: np.ndarray, tol: float,
@@ -282,7 +287,7 @@ def run_ihs_fresh(op: GramOperator, make_pre, B: np.ndarray, X0: np.ndarray, tol
 
     ``make_pre()`` draws a sketch and returns its preconditioner ``N_t`` (so the
     inverse is ``N_t N_t^T``).
-    Returns ``(X, n_iter, status, None)``.
+    Returns ``(X, n_iter, status, None, rr)``.
     """
     bnorm = np.linalg.norm(B, axis=0)
     X = X0.copy()
@@ -309,4 +314,4 @@ def run_ihs_fresh(op: GramOperator, make_pre, B: np.ndarray, X0: np.ndarray, tol
         pre = make_pre()
         X = X + pre.apply(pre.apply_transpose(G))
         n_iter += 1
-    return X, n_iter, status, None
+    return X, n_iter, status, None, rr

@@ -165,7 +165,7 @@ def _solve(A, b, alpha, method, sketch, sketch_size, solver, tol, maxiter, x0, s
     pre = Preconditioner(SA, alpha, rcond)
     t2 = time.perf_counter()
     op = GramOperator(A, alpha)
-    cond = None
+    cond, rr, start = None, None, None
     if x0 is None:
         X0 = pre.sketch_solve(SB)
     if method == "sketch_solve":
@@ -174,8 +174,10 @@ def _solve(A, b, alpha, method, sketch, sketch_size, solver, tol, maxiter, x0, s
         if maxiter is None:
             maxiter = _iteration_limit(tol, m / pre.rank)
         if x0 is None:  # keep the sketched solution only if it beats x = 0 (PARLA's rule)
-            _, rr0 = op.residual_gradient(X0, B)
-            X0 = np.where(rr0 < np.einsum("ij,ij->j", B, B), X0, 0.0)
+            start = op.residual_gradient(X0, B)
+            keep = start[1] < np.einsum("ij,ij->j", B, B)
+            if not keep.all():
+                X0, start = np.where(keep, X0, 0.0), None
         if method == "ihs" and refresh:
             fresh_seeds = iter(spawn(rng_fresh, maxiter))
             fresh_time = [0.0]
@@ -187,15 +189,16 @@ def _solve(A, b, alpha, method, sketch, sketch_size, solver, tol, maxiter, x0, s
                 fresh_time[0] += time.perf_counter() - ts
                 return P
 
-            X, n_iter, status, cond = run_ihs_fresh(op, make_pre, B, X0, tol, maxiter)
+            X, n_iter, status, cond, rr = run_ihs_fresh(op, make_pre, B, X0, tol, maxiter)
         elif method == "ihs":
-            X, n_iter, status, cond = run_heavy_ball(op, pre, B, X0, tol, maxiter,
-                                                     pre.rank / m)
+            X, n_iter, status, cond, rr = run_heavy_ball(op, pre, B, X0, tol, maxiter,
+                                                         pre.rank / m, start)
         elif solver == "cg":
-            X, n_iter, status, cond = run_cg(op, pre, B, X0, tol, maxiter)
+            X, n_iter, status, cond, rr = run_cg(op, pre, B, X0, tol, maxiter, start)
         else:
-            X, n_iter, status, cond = run_lsqr(A, pre, alpha, B, X0, tol, maxiter, solver)
-    _, rr = op.residual_gradient(X, B)
+            X, n_iter, status, cond, rr = run_lsqr(A, pre, alpha, B, X0, tol, maxiter, solver)
+    if rr is None:
+        _, rr = op.residual_gradient(X, B)
     if pre.truncated and _sketch_lost_rank(A, pre, rcond):
         status = ILL_CONDITIONED
     t3 = time.perf_counter()

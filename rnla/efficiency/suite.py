@@ -1,0 +1,335 @@
+"""The statistical-efficiency benchmark: grid, checks against the theory table, report.
+
+``run_suite(config)`` estimates C_WC, C_PE and C_RE on every cell of a grid
+(n, p, design, sketch, r); ``check_cells`` compares each cell with the entries of
+``rnla.efficiency.bounds`` that apply to it; ``write_report`` writes
+``efficiency.json``, ``efficiency.md`` and one figure per design.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from rnla._random import spawn
+from rnla._validation import check_int, check_option
+from rnla.efficiency.bounds import bounds_for
+from rnla.efficiency.criteria import SAMPLINGS, SKETCHES, estimate_efficiency
+from rnla.efficiency.designs import DESIGNS, coherence, make_design
+
+__all__ = ["SuiteConfig", "QUICK", "FULL", "TINY", "run_suite", "check_cells", "slope_checks",
+           "write_report"]
+
+#: (sketch, replace) pairs of the suite
+DEFAULT_SKETCHES = (
+    ("gaussian", False), ("srht", False), ("countsketch", False), ("sparse_sign", False),
+    ("uniform", False), ("uniform", True), ("leverage", True), ("leverage", False),
+    ("leverage_approx", True), ("shrinkage", True),
+)
+
+
+@dataclass(frozen=True)
+class SuiteConfig:
+    """A grid: sizes, designs, sketches, number of r values and of draws per cell."""
+
+    ns: tuple[int, ...]
+    ps: tuple[int, ...]
+    designs: tuple[str, ...] = ("GA", "T3", "T1", "coherent")
+    sketches: tuple[tuple[str, bool], ...] = DEFAULT_SKETCHES
+    r_points: int = 7
+    n_draws: int = 200
+    seed: int = 0
+    name: str = "custom"
+
+    def r_grid(self, n: int, p: int) -> list[int]:
+        """r on a log grid from about 1.5 p (at least p + 3) up to n."""
+        lo = max(p + 3, math.ceil(1.5 * p))
+        grid = np.unique(np.round(np.geomspace(lo, n, self.r_points)).astype(int))
+        return [int(r) for r in grid]
+
+
+QUICK = SuiteConfig(ns=(1024,), ps=(20,), n_draws=200, name="quick")
+FULL = SuiteConfig(ns=(1024, 4096), ps=(10, 50), designs=DESIGNS, r_points=10, n_draws=500,
+                   name="full")
+TINY = SuiteConfig(ns=(128,), ps=(4,), designs=("GA", "T1"), r_points=3, n_draws=20,
+                   name="tiny")
+
+
+@dataclass
+class Cell:
+    """One estimate of the grid, with the design it was measured on."""
+
+    design: str
+    coherence: float
+    estimate: dict = field(default_factory=dict)
+    checks: list = field(default_factory=list)
+
+
+class _Progress:
+    def __init__(self, total: int, stream=sys.stderr):
+        self.total, self.done, self.t0, self.stream = total, 0, time.perf_counter(), stream
+
+    def step(self, label: str) -> None:
+        self.done += 1
+        elapsed = time.perf_counter() - self.t0
+        eta = elapsed / self.done * (self.total - self.done)
+        bar = "#" * int(30 * self.done / self.total)
+        self.stream.write(f"\r[{bar:<30}] {self.done}/{self.total} cells, {elapsed:5.0f} s, "
+                          f"ETA {eta:5.0f} s  {label:<40}")
+        if self.done == self.total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def run_suite(config: SuiteConfig, *, progress: bool = True) -> list[Cell]:
+    """Estimate the three criteria on every cell of ``config``'s grid."""
+    for design in config.designs:
+        check_option(design, "design", DESIGNS)
+    for sketch, _ in config.sketches:
+        check_option(sketch, "sketch", SKETCHES)
+    check_int(config.n_draws, "n_draws", low=2)
+    plan = []
+    for n in config.ns:
+        for p in config.ps:
+            for design in config.designs:
+                for sketch, replace in config.sketches:
+                    for r in config.r_grid(n, p):
+                        if r > n and sketch in SAMPLINGS and not replace:
+                            continue
+                        plan.append((n, p, design, sketch, replace, r))
+    bar = _Progress(len(plan)) if progress else None
+    seeds = iter(spawn(config.seed, len(plan) + 1))
+    designs = {}
+    cells = []
+    design_seed = next(seeds)
+    for n, p, design, sketch, replace, r in plan:
+        if (n, p, design) not in designs:
+            X = make_design(design, n, p, seed=design_seed)
+            designs[n, p, design] = (X, coherence(X))
+        X, mu = designs[n, p, design]
+        est = estimate_efficiency(X, sketch, r, n_draws=config.n_draws, replace=replace,
+                                  seed=next(seeds))
+        cells.append(Cell(design=design, coherence=mu, estimate=asdict(est)))
+        if bar:
+            bar.step(f"{design} {sketch}{' wr' if replace else ''} n={n} p={p} r={r}")
+    check_cells(cells)
+    return cells
+
+
+def check_cells(cells: list[Cell]) -> None:
+    """Compare every cell with its exact and approximate table entries (in place).
+
+    A check records the expected value, the z-score (mean - expected)/SE, and whether
+    the mean exceeds the expected value (times 1 + slack) by more than 3 SE.
+    """
+    for cell in cells:
+        e = cell.estimate
+        cell.checks = []
+        for crit in ("wc", "pe", "re"):
+            for b in bounds_for(e["sketch"], e["replace"], crit, cell.design):
+                if b.kind == "order" or not b.regime(e["n"], e["p"], e["r"], cell.coherence):
+                    continue
+                expected = b.value(e["n"], e["p"], e["r"])
+                mean, se = e[f"{crit}_mean"], e[f"{crit}_se"]
+                upper = expected * (1 + b.slack)
+                exceeds = bool(not math.isfinite(mean) or mean > upper + 3 * se)
+                z = (mean - expected) / se if se and math.isfinite(mean) else float("inf")
+                cell.checks.append({"criterion": crit, "kind": b.kind, "source": b.source,
+                                    "expected": expected, "slack": b.slack, "z": z,
+                                    "exceeds": exceeds})
+
+
+def slope_checks(cells: list[Cell]) -> list[dict]:
+    """The order-only entries: slope of log(C - 1) against log(1/r) over each r series.
+
+    Raskutti and Mahoney's bounds make C_PE - 1 and C_RE - 1 (and C_WC - 1) of order
+    1/r; a fitted slope well above 1 (> 1.3) contradicts the order of the bound.
+    """
+    series: dict[tuple, list] = {}
+    for cell in cells:
+        e = cell.estimate
+        key = (e["n"], e["p"], cell.design, e["sketch"], e["replace"])
+        series.setdefault(key, []).append(cell)
+    out = []
+    for (n, p, design, sketch, replace), group in series.items():
+        for crit in ("wc", "pe", "re"):
+            entries = [b for b in bounds_for(sketch, replace, crit, design) if b.kind == "order"]
+            if not entries:
+                continue
+            b = entries[0]
+            pts = [(c.estimate["r"], c.estimate[f"{crit}_mean"]) for c in group
+                   if b.regime(n, p, c.estimate["r"], c.coherence)
+                   and math.isfinite(c.estimate[f"{crit}_mean"]) and c.estimate[f"{crit}_mean"] > 1
+                   and c.estimate["r"] < n]
+            if len(pts) < 3:
+                continue
+            r, v = np.array(pts, dtype=float).T
+            slope = float(np.polyfit(np.log(1 / r), np.log(v - 1), 1)[0])
+            out.append({"n": n, "p": p, "design": design, "sketch": sketch, "replace": replace,
+                        "criterion": crit, "slope": slope, "order_slope": b.slope,
+                        "source": b.source, "ok": slope <= b.slope + 0.3, "points": len(pts)})
+    return out
+
+
+def _label(sketch: str, replace: bool) -> str:
+    if sketch in SAMPLINGS or sketch == "srht":
+        return f"{sketch} ({'with' if replace else 'without'} repl.)"
+    return sketch
+
+
+def _explain(cell: Cell, check: dict) -> str:
+    e = cell.estimate
+    if check["kind"] == "exact":
+        return "bug: the expectation is exact, so the estimate must match it"
+    if e["sketch"] in SAMPLINGS:
+        return ("finding: the first-order (large-r) approximation underestimates the variance "
+                "of sampling here; the design's leverage is non-uniform "
+                f"(coherence {cell.coherence:.1f})")
+    return ("finding: this sketch's rows are not Haar-distributed, and the Haar formula is an "
+            "approximation for it")
+
+
+def write_report(cells: list[Cell], slopes: list[dict], out: Path, config: SuiteConfig,
+                 elapsed: float) -> Path:
+    """Write efficiency.json, efficiency.md and efficiency_<design>.png into ``out``."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    payload = {"config": {k: v for k, v in asdict(config).items()}, "elapsed_s": elapsed,
+               "cells": [asdict(c) for c in cells], "slope_checks": slopes}
+    (out / "efficiency.json").write_text(json.dumps(payload, indent=1, default=float))
+    figures = _plot(cells, out)
+    checked = [(c, k) for c in cells for k in c.checks]
+    flagged = [(c, k) for c, k in checked if k["exceeds"]]
+    lines = [
+        "# Statistical efficiency of sketched least squares",
+        "",
+        f"Grid `{config.name}`: n in {list(config.ns)}, p in {list(config.ps)}, designs "
+        f"{list(config.designs)}, {len(config.sketches)} sketches, {config.r_points} values "
+        f"of r, {config.n_draws} sketches per cell; {len(cells)} cells in {elapsed:.0f} s.",
+        "Criteria from the exact per-draw formulas (no noise simulation): C_PE = ||M||_F^2/p, "
+        "C_RE = 1 + (||M||_F^2 - p)/(n - p), C_WC = ||M||_2^2.",
+        "",
+        "## Summary",
+        "",
+        "| check | cells | within | flagged |",
+        "|---|---|---|---|",
+    ]
+    for kind in ("exact", "approx"):
+        ks = [k for _, k in checked if k["kind"] == kind]
+        bad = sum(k["exceeds"] for k in ks)
+        lines.append(f"| {kind} expectation (mean <= expected (1 + slack) + 3 SE) | {len(ks)} | "
+                     f"{len(ks) - bad} | {bad} |")
+    ok = sum(s["ok"] for s in slopes)
+    lines.append(f"| order-only bound: slope of log(C - 1) vs log(1/r) <= order + 0.3 | "
+                 f"{len(slopes)} | {ok} | {len(slopes) - ok} |")
+    lines += ["", "Order-only entries (Raskutti-Mahoney Table 1) are checked by their scaling "
+              "in 1/r, not by an absolute constant, because the spec could not verify the "
+              "constants.", ""]
+    lines += _pe_table(cells)
+    if flagged:
+        lines += ["", "## Cells above their bound", "",
+                  "| n | p | design | sketch | r | criterion | mean | SE | expected | slack | "
+                  "verdict |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+        for c, k in flagged:
+            e = c.estimate
+            lines.append(
+                f"| {e['n']} | {e['p']} | {c.design} | {_label(e['sketch'], e['replace'])} | "
+                f"{e['r']} | {k['criterion']} | {e[k['criterion'] + '_mean']:.4g} | "
+                f"{e[k['criterion'] + '_se']:.2g} | {k['expected']:.4g} | {k['slack']:.0%} | "
+                f"{_explain(c, k)} |")
+    bad_slopes = [s for s in slopes if not s["ok"]]
+    if bad_slopes:
+        lines += ["", "## Slopes above the order of the bound", "",
+                  "| n | p | design | sketch | criterion | slope | order |",
+                  "|---|---|---|---|---|---|---|"]
+        for s in bad_slopes:
+            lines.append(f"| {s['n']} | {s['p']} | {s['design']} | "
+                         f"{_label(s['sketch'], s['replace'])} | {s['criterion']} | "
+                         f"{s['slope']:.2f} | {s['order_slope']} |")
+    lines += ["", "## Figures", ""] + [f"![{f.stem}]({f.name})" for f in figures]
+    md = out / "efficiency.md"
+    md.write_text("\n".join(lines) + "\n")
+    return md
+
+
+def _pe_table(cells: list[Cell]) -> list[str]:
+    """C_PE and C_RE at the smallest, middle and largest r of each series."""
+    lines = ["## Prediction and residual efficiency (mean over sketches)", "",
+             "| n | p | design | sketch | r: C_PE / C_RE ... |", "|---|---|---|---|---|"]
+    series: dict[tuple, list] = {}
+    for c in cells:
+        e = c.estimate
+        series.setdefault((e["n"], e["p"], c.design, e["sketch"], e["replace"]), []).append(e)
+    for (n, p, design, sketch, replace), es in series.items():
+        pick = [es[0], es[len(es) // 2], es[-1]]
+        vals = "; ".join(f"r={e['r']}: {e['pe_mean']:.3g} / {e['re_mean']:.3g}" for e in pick)
+        lines.append(f"| {n} | {p} | {design} | {_label(sketch, replace)} | {vals} |")
+    return lines
+
+
+def _plot(cells: list[Cell], out: Path) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from rnla.efficiency.bounds import (
+        gaussian_pe,
+        gaussian_re,
+        orthogonal_pe,
+        orthogonal_re,
+        with_replacement_pe,
+        with_replacement_re,
+    )
+
+    paths = []
+    groups: dict[tuple, list] = {}
+    for c in cells:
+        groups.setdefault((c.design, c.estimate["n"], c.estimate["p"]), []).append(c)
+    for (design, n, p), group in groups.items():
+        fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
+        series: dict[tuple, list] = {}
+        for c in group:
+            series.setdefault((c.estimate["sketch"], c.estimate["replace"]), []).append(c)
+        rs = np.array(sorted({c.estimate["r"] for c in group}), dtype=float)
+        rs_fine = np.geomspace(max(rs.min(), p + 2), rs.max(), 50)
+        for ax, crit, title in zip(axes, ("wc", "pe", "re"),
+                                   ("worst case C_WC", "prediction C_PE", "residual C_RE"),
+                                   strict=True):
+            for (sketch, replace), cs in series.items():
+                r = [c.estimate["r"] for c in cs]
+                m = [c.estimate[f"{crit}_mean"] for c in cs]
+                se = [c.estimate[f"{crit}_se"] for c in cs]
+                ax.errorbar(r, m, yerr=se, marker="o", ms=3, lw=1, capsize=2,
+                            label=_label(sketch, replace))
+            if crit == "pe":
+                ax.plot(rs_fine, [gaussian_pe(n, p, r) for r in rs_fine], "k--", lw=1,
+                        label="Gaussian exact")
+                ax.plot(rs_fine, [orthogonal_pe(n, p, r) for r in rs_fine], "k:", lw=1,
+                        label="Haar rows")
+                ax.plot(rs_fine, [with_replacement_pe(n, p, r) for r in rs_fine], "k-.", lw=1,
+                        label="sampling w. repl. (1st order)")
+            if crit == "re":
+                ax.plot(rs_fine, [gaussian_re(n, p, r) for r in rs_fine], "k--", lw=1)
+                ax.plot(rs_fine, [orthogonal_re(n, p, r) for r in rs_fine], "k:", lw=1)
+                ax.plot(rs_fine, [with_replacement_re(n, p, r) for r in rs_fine], "k-.", lw=1)
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_xlabel("sketch size r")
+            ax.set_title(title)
+            ax.grid(True, which="both", alpha=0.3)
+        axes[1].legend(fontsize=7, loc="upper right")
+        mu = group[0].coherence
+        fig.suptitle(f"design {design}, n={n}, p={p}, coherence (n/p) max h = {mu:.1f}")
+        fig.tight_layout()
+        path = out / f"efficiency_{design}_n{n}_p{p}.png"
+        fig.savefig(path, dpi=90)
+        plt.close(fig)
+        paths.append(path)
+    return paths
