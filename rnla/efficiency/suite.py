@@ -149,7 +149,9 @@ def slope_checks(cells: list[Cell]) -> list[dict]:
     """The order-only entries: slope of log(C - 1) against log(1/r) over each r series.
 
     Raskutti and Mahoney's bounds make C_PE - 1 and C_RE - 1 (and C_WC - 1) of order
-    1/r; a fitted slope well above 1 (> 1.3) contradicts the order of the bound.
+    1/r as r grows; a fitted slope well below 1 (< 0.7), a slower decay, contradicts the
+    order of the bound.  A steeper decay is allowed: sampling without replacement and
+    the SRHT reach C = 1 exactly at r = n.
     """
     series: dict[tuple, list] = {}
     for cell in cells:
@@ -173,7 +175,7 @@ def slope_checks(cells: list[Cell]) -> list[dict]:
             slope = float(np.polyfit(np.log(1 / r), np.log(v - 1), 1)[0])
             out.append({"n": n, "p": p, "design": design, "sketch": sketch, "replace": replace,
                         "criterion": crit, "slope": slope, "order_slope": b.slope,
-                        "source": b.source, "ok": slope <= b.slope + 0.3, "points": len(pts)})
+                        "source": b.source, "ok": slope >= b.slope - 0.3, "points": len(pts)})
     return out
 
 
@@ -213,7 +215,8 @@ def write_report(cells: list[Cell], slopes: list[dict], out: Path, config: Suite
         f"{list(config.designs)}, {len(config.sketches)} sketches, {config.r_points} values "
         f"of r, {config.n_draws} sketches per cell; {len(cells)} cells in {elapsed:.0f} s.",
         "Criteria from the exact per-draw formulas (no noise simulation): C_PE = ||M||_F^2/p, "
-        "C_RE = 1 + (||M||_F^2 - p)/(n - p), C_WC = ||M||_2^2.",
+        "C_RE = 1 + (||M||_F^2 - p)/(n - p), C_WC = 1 + ||M e||^2/||e||^2 for the fixed data "
+        "(e the OLS residual).",
         "",
         "## Summary",
         "",
@@ -226,7 +229,7 @@ def write_report(cells: list[Cell], slopes: list[dict], out: Path, config: Suite
         lines.append(f"| {kind} expectation (mean <= expected (1 + slack) + 3 SE) | {len(ks)} | "
                      f"{len(ks) - bad} | {bad} |")
     ok = sum(s["ok"] for s in slopes)
-    lines.append(f"| order-only bound: slope of log(C - 1) vs log(1/r) <= order + 0.3 | "
+    lines.append(f"| order-only bound: slope of log(C - 1) vs log(1/r) >= order - 0.3 | "
                  f"{len(slopes)} | {ok} | {len(slopes) - ok} |")
     lines += ["", "Order-only entries (Raskutti-Mahoney Table 1) are checked by their scaling "
               "in 1/r, not by an absolute constant, because the spec could not verify the "
@@ -245,7 +248,7 @@ def write_report(cells: list[Cell], slopes: list[dict], out: Path, config: Suite
                 f"{_explain(c, k)} |")
     bad_slopes = [s for s in slopes if not s["ok"]]
     if bad_slopes:
-        lines += ["", "## Slopes above the order of the bound", "",
+        lines += ["", "## Slopes below the order of the bound (slower decay than 1/r)", "",
                   "| n | p | design | sketch | criterion | slope | order |",
                   "|---|---|---|---|---|---|---|"]
         for s in bad_slopes:
