@@ -19,7 +19,15 @@ import numpy as np
 
 from rnla._random import spawn
 from rnla._validation import check_int, check_option
-from rnla.efficiency.bounds import bounds_for
+from rnla.efficiency.bounds import (
+    bounds_for,
+    gaussian_pe,
+    gaussian_re,
+    orthogonal_pe,
+    orthogonal_re,
+    with_replacement_pe,
+    with_replacement_re,
+)
 from rnla.efficiency.criteria import SAMPLINGS, SKETCHES, estimate_efficiency
 from rnla.efficiency.designs import DESIGNS, coherence, make_design
 
@@ -54,7 +62,7 @@ class SuiteConfig:
         return [int(r) for r in grid]
 
 
-QUICK = SuiteConfig(ns=(1024,), ps=(20,), n_draws=200, name="quick")
+QUICK = SuiteConfig(ns=(1024,), ps=(20,), n_draws=500, name="quick")
 FULL = SuiteConfig(ns=(1024, 4096), ps=(10, 50), designs=DESIGNS, r_points=10, n_draws=500,
                    name="full")
 TINY = SuiteConfig(ns=(128,), ps=(4,), designs=("GA", "T1"), r_points=3, n_draws=20,
@@ -173,9 +181,12 @@ def slope_checks(cells: list[Cell]) -> list[dict]:
                 continue
             r, v = np.array(pts, dtype=float).T
             slope = float(np.polyfit(np.log(1 / r), np.log(v - 1), 1)[0])
+            gauss = gaussian_pe if crit == "pe" else gaussian_re
+            below_gaussian = bool(all(vi <= gauss(n, p, ri) for ri, vi in zip(r, v, strict=True)))
             out.append({"n": n, "p": p, "design": design, "sketch": sketch, "replace": replace,
                         "criterion": crit, "slope": slope, "order_slope": b.slope,
-                        "source": b.source, "ok": slope >= b.slope - 0.3, "points": len(pts)})
+                        "source": b.source, "ok": slope >= b.slope - 0.3, "points": len(pts),
+                        "below_gaussian": below_gaussian})
     return out
 
 
@@ -234,6 +245,7 @@ def write_report(cells: list[Cell], slopes: list[dict], out: Path, config: Suite
     lines += ["", "Order-only entries (Raskutti-Mahoney Table 1) are checked by their scaling "
               "in 1/r, not by an absolute constant, because the spec could not verify the "
               "constants.", ""]
+    lines += _ordering_table(cells)
     lines += _pe_table(cells)
     if flagged:
         lines += ["", "## Cells above their bound", "",
@@ -249,16 +261,56 @@ def write_report(cells: list[Cell], slopes: list[dict], out: Path, config: Suite
     bad_slopes = [s for s in slopes if not s["ok"]]
     if bad_slopes:
         lines += ["", "## Slopes below the order of the bound (slower decay than 1/r)", "",
-                  "| n | p | design | sketch | criterion | slope | order |",
-                  "|---|---|---|---|---|---|---|"]
+                  "| n | p | design | sketch | criterion | slope | order | verdict |",
+                  "|---|---|---|---|---|---|---|---|"]
         for s in bad_slopes:
+            verdict = ("finding: decays slower than 1/r, but stays below Gaussian projection's "
+                       "exact expectation at every r of the series, so the O(1/r) bound holds "
+                       "with the Gaussian's constant" if s["below_gaussian"] else
+                       "bug or a bound that does not hold: decays slower than 1/r and exceeds "
+                       "Gaussian projection")
             lines.append(f"| {s['n']} | {s['p']} | {s['design']} | "
                          f"{_label(s['sketch'], s['replace'])} | {s['criterion']} | "
-                         f"{s['slope']:.2f} | {s['order_slope']} |")
+                         f"{s['slope']:.2f} | {s['order_slope']} | {verdict} |")
     lines += ["", "## Figures", ""] + [f"![{f.stem}]({f.name})" for f in figures]
     md = out / "efficiency.md"
     md.write_text("\n".join(lines) + "\n")
     return md
+
+
+def _ordering_table(cells: list[Cell]) -> list[str]:
+    """Raskutti and Mahoney's qualitative finding, as a sign test per design.
+
+    At the smallest r (just above p) projections should beat sampling in C_PE; at the
+    largest r below n, sampling without replacement should match or beat projections.
+    """
+    lines = ["## Projections against sampling (C_PE, the paper's qualitative ordering)", "",
+             "| n | p | design | coherence | r | gaussian | uniform w/o | leverage w/o | "
+             "leverage w. | projection best? |", "|---|---|---|---|---|---|---|---|---|---|"]
+    table: dict[tuple, dict] = {}
+    for c in cells:
+        e = c.estimate
+        key = (e["n"], e["p"], c.design, c.coherence)
+        table.setdefault(key, {})[(e["sketch"], e["replace"], e["r"])] = e["pe_mean"]
+    wanted = (("gaussian", False), ("uniform", False), ("leverage", False), ("leverage", True))
+    for (n, p, design, mu), vals in table.items():
+        rs = sorted({r for (_, _, r) in vals if r < n})
+        for r, small in ((rs[0], True), (rs[-1], False)):
+            got = [vals.get((s, rep, r), float("nan")) for s, rep in wanted]
+            best_sampling = min(got[1:])
+            verdict = ("yes" if got[0] < best_sampling else "no") if small else \
+                ("no (sampling w/o replacement <= projection)"
+                 if min(got[1], got[2]) <= got[0] else "yes")
+            lines.append(f"| {n} | {p} | {design} | {mu:.1f} | {r} | "
+                         + " | ".join(f"{v:.3g}" for v in got) + f" | {verdict} |")
+    lines += ["", "Expected from the paper: 'yes' at the smallest r on designs with non-uniform "
+              "leverage (projections spread every row's mass), 'no' at the largest r (sampling "
+              "without replacement reaches C_PE = 1 at r = n, projections 1 + (n - p)/(r - p - 1) "
+              "for Gaussian).  On the Gaussian design (GA) all sketches tie at small r.  On the "
+              "coherent design leverage sampling without replacement keeps the p rows of "
+              "leverage near 1 in every draw and beats every projection already at small r: "
+              "a finding of the suite, outside the paper's designs.", ""]
+    return lines
 
 
 def _pe_table(cells: list[Cell]) -> list[str]:
@@ -281,15 +333,6 @@ def _plot(cells: list[Cell], out: Path) -> list[Path]:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from rnla.efficiency.bounds import (
-        gaussian_pe,
-        gaussian_re,
-        orthogonal_pe,
-        orthogonal_re,
-        with_replacement_pe,
-        with_replacement_re,
-    )
 
     paths = []
     groups: dict[tuple, list] = {}
