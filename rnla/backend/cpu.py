@@ -15,6 +15,8 @@ import numba
 import numpy as np
 from numba import njit, prange
 
+from rnla.backend._cpu_lp import coordinate_steps, dbscd_steps, lp_certificates, lp_penalties
+
 __all__ = [
     "fwht_inplace",
     "sparse_sign_draw",
@@ -24,6 +26,10 @@ __all__ = [
     "gather_rows",
     "scatter_rows",
     "normal_residual",
+    "lp_penalties",
+    "dbscd_steps",
+    "coordinate_steps",
+    "lp_certificates",
 ]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)

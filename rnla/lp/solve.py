@@ -1,0 +1,451 @@
+r"""Packing and covering LPs by dynamically-bucketed selective coordinate descent.
+
+Both solvers minimize the smoothed packing objective over the box
+:math:`0 \le x_i \le 1/a_i` (:math:`a_i = \max_j A_{ji}`):
+
+.. math::
+
+    f(x) = \mu \sum_j \exp\Big(\frac{(Ax)_j - 1}{\mu}\Big) - 1^Tx,
+    \qquad \mu = \frac{e}{4 \ln(nm/e)},\ e = \varepsilon/2,
+
+whose gradient is :math:`A^Tp - 1` with penalties :math:`p_j = \exp(((Ax)_j-1)/\mu)`.
+Every answer carries a certificate: :math:`x/\max(1, \max_j (Ax)_j)` is packing
+feasible and :math:`y = p/\min_i (A^Tp)_i` is covering feasible, so by weak duality
+:math:`1^Tx \le \mathrm{OPT} \le 1^Ty`, and the solver stops when the certified
+relative gap :math:`1 - 1^Tx/1^Ty` is at most ε.
+
+``method="dbscd"`` (Wang, Mahoney, Mohan and Rao): each iteration buckets the
+truncated gradient by powers of two and moves every coordinate of one randomly
+chosen bucket by a common relative step, safe however many nonzeros a row holds
+(width independence), with a per-bucket Armijo-adaptive step multiplier and
+continuation in ε.  ``method="coordinate"``: Allen-Zhu and Orecchia's accelerated
+randomized coordinate descent, with its theory parameters :math:`L = 4/\mu`,
+:math:`\tau = 1/(3nL)`, :math:`T = \lceil 3nL\ln(1/e)\rceil`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from rnla._random import SeedLike, as_generator
+from rnla._validation import check_int, check_option
+from rnla.backend import kernels
+from rnla.lp._problem import (
+    StandardForm,
+    check_eps,
+    check_nonnegative_matrix,
+    check_positive_vector,
+    standard_form,
+)
+
+__all__ = ["LPResult", "LPProgress", "solve_packing", "solve_covering", "solve_positive_lp"]
+
+_CHECK_EVERY = 10  # DB-SCD iterations between certificates
+_REFRESH_EVERY = 10  # certificates between recomputations of Ax from scratch
+
+
+@dataclass
+class LPProgress:
+    """What a ``callback`` sees at each certificate (standard-form units)."""
+
+    n_iter: int
+    primal: float
+    dual: float
+    gap: float
+    elapsed: float
+
+
+@dataclass
+class LPResult:
+    """Solution of a positive LP with a duality certificate.
+
+    Attributes
+    ----------
+    x : ndarray
+        The solution of the problem asked (packing x or covering y), exactly feasible
+        in the user's data: it was rescaled after the last check if rounding left a
+        violation.
+    objective : float
+        Its objective; a lower bound on OPT for packing, an upper bound for covering.
+    dual : ndarray
+        An exactly feasible solution of the dual problem (covering for packing and
+        vice versa): the certificate.
+    dual_objective : float
+        Its objective, the other bound on OPT.
+    gap : float
+        Certified relative gap ``1 - lower/upper`` between the two bounds; OPT lies in
+        ``[lower, upper]``, so ``objective`` is within ``gap`` of optimal.
+    n_iter : int
+        Iterations (DB-SCD bucket updates, or coordinate steps).
+    passes : float
+        Work in passes over A: nonzeros read / nnz(A).
+    converged : bool
+        Whether ``gap <= eps``.
+    status : str
+        ``"certified"``, ``"max_iter"``, ``"time_limit"``, ``"stalled"`` or
+        ``"callback"``.
+    message : str
+    time : float
+        Seconds, validation and scaling included.
+    """
+
+    x: np.ndarray
+    objective: float
+    dual: np.ndarray
+    dual_objective: float
+    gap: float
+    n_iter: int
+    passes: float
+    converged: bool
+    status: str
+    message: str
+    time: float
+    method: str
+    sense: str
+
+
+@dataclass
+class _Raw:
+    """Best certificate pair in standard units."""
+
+    x: np.ndarray
+    y: np.ndarray
+    n_iter: int
+    passes: float
+    status: str
+
+
+def _csc_arrays(A: sp.csc_array):
+    return (A.indptr.astype(np.int64), A.indices.astype(np.int64), A.data)
+
+
+def _start(sf: StandardForm, eps: float) -> np.ndarray:
+    """Sparse-aware start x_i = (1 - eps/2)/max_j A_ji nnz(row j), so Ax <= 1 - eps/2."""
+    A = sf.A
+    row_nnz = np.diff(sf.csr.indptr).astype(np.float64)
+    weighted = A.data * row_nnz[A.indices]
+    return (1.0 - eps / 2) / np.maximum.reduceat(weighted, A.indptr[:-1])
+
+
+def _smoothing(e: float, m: int, n: int) -> float:
+    return e / (4.0 * math.log(n * m / e))
+
+
+class _Certificates:
+    """Best primal and dual bounds seen so far (``lp_certificates``), and the gap."""
+
+    def __init__(self, sf: StandardForm):
+        m, n = sf.A.shape
+        self._csc = _csc_arrays(sf.A)
+        self._rows = (sf.csr.indptr.astype(np.int64), sf.csr.indices.astype(np.int64))
+        self._x, self._y = np.empty(n), np.empty(m)
+        self.P, self.x = 0.0, np.zeros(n)
+        self.D, self.y = math.inf, np.full(m, math.inf)
+
+    def offer(self, x: np.ndarray, r: np.ndarray, p: np.ndarray, q: np.ndarray) -> tuple:
+        """Certify the iterate (x, r = Ax) and the penalties (p, q = A^T p)."""
+        kernels().lp_certificates(*self._csc, *self._rows, x, r, p, q, self._x, self._y)
+        P, D = float(self._x.sum()), float(self._y.sum())
+        if P > self.P:
+            self.P, self.x = P, self._x.copy()
+        if D < self.D:
+            self.D, self.y = D, self._y.copy()
+        return P, D
+
+    @property
+    def gap(self) -> float:
+        return 1.0 - self.P / self.D if math.isfinite(self.D) else 1.0
+
+
+def _dbscd(sf: StandardForm, eps: float, rng: np.random.Generator, max_iter: int,
+           time_limit: float | None, callback, t0: float) -> _Raw:
+    kern = kernels()
+    A, csr = sf.A, sf.csr
+    m, n = A.shape
+    nnz = A.nnz
+    indptr, indices, data = _csc_arrays(A)
+    ub = 1.0 / np.maximum.reduceat(data, A.indptr[:-1])
+    x = _start(sf, eps)
+    cert = _Certificates(sf)
+    p, q, dr = np.empty(m), np.empty(n), np.zeros(m)
+    bucket, members, dvals = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n)
+    touched, mark = np.empty(m, np.int64), np.zeros(m, np.uint8)
+    e_final, phases, e = eps / 2, [], 0.25
+    while e > e_final:
+        phases.append(e)
+        e /= 2
+    phases.append(e_final)
+    n_iter, nnz_read, status = 0, 0, "max_iter"
+    for e in phases:
+        mu, kappa = _smoothing(e, m, n), e / 2
+        K = math.ceil(math.log2(1 / kappa))
+        r = csr @ x
+        x *= (1 - e / 2) / max(1.0, float(r.max()))
+        r = csr @ x
+        kern.lp_penalties(indptr, indices, data, r, mu, p, q)
+        scale = np.ones(K + 1)
+        p_sum, phase_P, phase_D, checks = np.zeros(m), 0.0, math.inf, 0
+        nnz_read += 2 * nnz
+        while True:
+            steps = min(_CHECK_EVERY, max_iter - n_iter)
+            done, read, stationary = kern.dbscd_steps(
+                indptr, indices, data, x, r, ub, scale, mu, kappa, rng.random(steps), p, q,
+                bucket, members, dvals, dr, touched, mark)
+            n_iter += done
+            nnz_read += read
+            checks += 1
+            if checks % _REFRESH_EVERY == 0:
+                r = csr @ x
+                kern.lp_penalties(indptr, indices, data, r, mu, p, q)
+                nnz_read += 2 * nnz
+            P, D = cert.offer(x, r, p, q)
+            p_sum += p
+            D_avg = cert.offer(x, r, p_sum, A.T @ p_sum)[1]
+            phase_P, phase_D = max(phase_P, P), min(phase_D, D, D_avg)
+            nnz_read += 4 * nnz
+            if callback is not None and callback(LPProgress(
+                    n_iter, cert.P, cert.D, cert.gap, time.perf_counter() - t0)):
+                return _Raw(cert.x, cert.y, n_iter, nnz_read / nnz, "callback")
+            if cert.gap <= eps:
+                return _Raw(cert.x, cert.y, n_iter, nnz_read / nnz, "certified")
+            if n_iter >= max_iter:
+                return _Raw(cert.x, cert.y, n_iter, nnz_read / nnz, "max_iter")
+            if time_limit is not None and time.perf_counter() - t0 > time_limit:
+                return _Raw(cert.x, cert.y, n_iter, nnz_read / nnz, "time_limit")
+            if phase_P >= (1 - 2 * e) * phase_D and e > e_final:
+                break
+            if stationary:
+                status = "stalled"
+                break
+        if status == "stalled" and e == e_final:
+            break
+        status = "max_iter"
+    return _Raw(cert.x, cert.y, n_iter, nnz_read / nnz, status)
+
+
+def _coordinate(sf: StandardForm, eps: float, rng: np.random.Generator, max_iter: int | None,
+                time_limit: float | None, callback, t0: float) -> _Raw:
+    kern = kernels()
+    A, csr = sf.A, sf.csr
+    m, n = A.shape
+    nnz = A.nnz
+    indptr, indices, data = _csc_arrays(A)
+    ub = 1.0 / np.maximum.reduceat(data, A.indptr[:-1])
+    e = eps / 2
+    mu = _smoothing(e, m, n)
+    L = 4.0 / mu
+    tau = 1.0 / (3.0 * n * L)
+    T = math.ceil(3.0 * n * L * math.log(1.0 / e))
+    limit = T if max_iter is None else min(T, max_iter)
+    z, v = np.zeros(n), _start(sf, eps)
+    Az, Av = np.zeros(m), csr @ v
+    cert = _Certificates(sf)
+    p, q = np.empty(m), np.empty(n)
+    k, nnz_read, epochs = 0, nnz, 0
+    while True:
+        steps = min(n, limit - k)
+        nnz_read += kern.coordinate_steps(indptr, indices, data, ub, z, v, Az, Av,
+                                          rng.integers(0, n, steps), k, tau, L, mu)
+        k += steps
+        epochs += 1
+        c = math.exp(k * math.log1p(-tau))
+        if epochs % _REFRESH_EVERY == 0:
+            Az, Av = csr @ z, csr @ v
+            nnz_read += 2 * nnz
+        y = z + c * v
+        r = Az + c * Av
+        kern.lp_penalties(indptr, indices, data, r, mu, p, q)
+        nnz_read += nnz
+        cert.offer(y, r, p, q)
+        nnz_read += 2 * nnz
+        if callback is not None and callback(LPProgress(
+                k, cert.P, cert.D, cert.gap, time.perf_counter() - t0)):
+            return _Raw(cert.x, cert.y, k, nnz_read / nnz, "callback")
+        if cert.gap <= eps:
+            return _Raw(cert.x, cert.y, k, nnz_read / nnz, "certified")
+        if k >= limit:
+            return _Raw(cert.x, cert.y, k, nnz_read / nnz, "max_iter")
+        if time_limit is not None and time.perf_counter() - t0 > time_limit:
+            return _Raw(cert.x, cert.y, k, nnz_read / nnz, "time_limit")
+
+
+_MARGIN = 1e-12  # relative slack left in the constraints, so any summation order confirms them
+
+
+def _feasible_packing(M, u: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """Scale u >= 0 so that M u <= (1 - 1e-12) h, exactly feasible in any rounding."""
+    u = np.maximum(u, 0.0)
+    ratio = float(np.max((M @ u) / h))
+    return u * ((1.0 - _MARGIN) / ratio) if ratio > 1.0 - _MARGIN else u
+
+
+def _feasible_covering(M, v: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Scale v >= 0 so that M^T v >= (1 + 1e-12) w, exactly feasible in any rounding."""
+    v = np.maximum(v, 0.0)
+    ratio = float(np.min((M.T @ v) / w))
+    return v * ((1.0 + _MARGIN) / ratio) if ratio < 1.0 + _MARGIN else v
+
+
+_MESSAGES = {
+    "certified": "certified: the relative gap between the primal and dual bounds is at most eps",
+    "max_iter": "stopped at max_iter before the certified gap reached eps",
+    "time_limit": "stopped at time_limit before the certified gap reached eps",
+    "stalled": "every coordinate is stationary for the smoothed objective, but the certified "
+               "gap is above eps",
+    "callback": "stopped by the callback",
+}
+
+
+def _solve(M: sp.csc_array, w, h, eps, method, max_iter, seed, callback, time_limit,
+           sense: str, zero_column_error: str, t0: float) -> LPResult:
+    """Packing max w^T u s.t. M u <= h; the covering answer is its certificate."""
+    eps = check_eps(eps)
+    check_option(method, "method", ("dbscd", "coordinate"))
+    if max_iter is not None:
+        max_iter = check_int(max_iter, "max_iter", low=1)
+    if time_limit is not None and not (float(time_limit) > 0):
+        raise ValueError(f"`time_limit` must be positive seconds; got {time_limit!r}")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"`callback` must be callable; got {type(callback).__name__}")
+    sf = standard_form(M, w, h, zero_column_error)
+    rng = as_generator(seed)
+    if method == "dbscd":
+        raw = _dbscd(sf, eps, rng, 10**6 if max_iter is None else max_iter, time_limit,
+                     callback, t0)
+    else:
+        raw = _coordinate(sf, eps, rng, max_iter, time_limit, callback, t0)
+    w_ = np.ones(M.shape[1]) if w is None else w
+    h_ = np.ones(M.shape[0]) if h is None else h
+    u = _feasible_packing(M, raw.x * sf.col_factor, h_)
+    lower = float(w_ @ u)
+    if np.isfinite(raw.y).all():
+        v = _feasible_covering(M, raw.y * sf.row_factor, w_)
+        upper = float(h_ @ v)
+    else:
+        v, upper = np.full(M.shape[0], np.nan), math.inf
+    gap = 1.0 - lower / upper if math.isfinite(upper) else 1.0
+    converged = gap <= eps
+    status = raw.status if (raw.status != "certified" or converged) else "max_iter"
+    if sense == "packing":
+        x, obj, dual, dual_obj = u, lower, v, upper
+    else:
+        x, obj, dual, dual_obj = v, upper, u, lower
+    return LPResult(x=x, objective=obj, dual=dual, dual_objective=dual_obj, gap=gap,
+                    n_iter=raw.n_iter, passes=raw.passes, converged=converged, status=status,
+                    message=_MESSAGES[status], time=time.perf_counter() - t0, method=method,
+                    sense=sense)
+
+
+def solve_packing(A, eps: float = 0.01, *, method: str = "dbscd", max_iter: int | None = None,
+                  seed: SeedLike = None, callback: Callable[[LPProgress], bool] | None = None,
+                  time_limit: float | None = None) -> LPResult:
+    r"""Maximize :math:`1^Tx` subject to :math:`Ax \le 1`, :math:`x \ge 0`, for A >= 0.
+
+    Parameters
+    ----------
+    A : array_like or scipy.sparse matrix of shape (m, n)
+        Nonnegative, finite, no all-zero column (that x_i would be unbounded).
+    eps : float in (0, 0.5]
+        Target certified relative gap: on success ``objective >= (1 - eps) OPT``.
+    method : {"dbscd", "coordinate"}
+        DB-SCD (default) or the accelerated coordinate-descent baseline.
+    max_iter : int, optional
+        Iteration cap (default 10**6 for DB-SCD; the theory bound T for coordinate).
+    seed : None, int or numpy.random.Generator
+        Randomness of the bucket (or coordinate) choices.
+    callback : callable, optional
+        Called with an :class:`LPProgress` at every certificate; returning True stops.
+    time_limit : float, optional
+        Seconds after which the best certified pair so far is returned.
+
+    Returns
+    -------
+    LPResult
+        ``x`` packing feasible, ``dual`` a feasible covering vector y; check
+        ``A @ x <= 1``, ``A.T @ dual >= 1`` and ``1 - x.sum()/dual.sum() == gap``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rnla.lp import solve_packing
+    >>> A = np.array([[1., 1., 0.], [0., 1., 1.], [1., 0., 1.]])   # a triangle's edges
+    >>> res = solve_packing(A, eps=0.01, seed=0)                     # OPT = 3/2
+    >>> bool(res.converged and (A @ res.x <= 1).all() and (A.T @ res.dual >= 1).all())
+    True
+    >>> bool(res.objective <= 1.5 <= res.dual_objective and res.gap <= 0.01)
+    True
+    """
+    t0 = time.perf_counter()
+    M = check_nonnegative_matrix(A, "A")
+    return _solve(M, None, None, eps, method, max_iter, seed, callback, time_limit, "packing",
+                  "`A` has an all-zero column ({i}): the packing LP is unbounded in x[{i}]", t0)
+
+
+def solve_covering(A, eps: float = 0.01, *, method: str = "dbscd", max_iter: int | None = None,
+                   seed: SeedLike = None, callback: Callable[[LPProgress], bool] | None = None,
+                   time_limit: float | None = None) -> LPResult:
+    r"""Minimize :math:`1^Ty` subject to :math:`A^Ty \ge 1`, :math:`y \ge 0`, for A >= 0.
+
+    The dual of :func:`solve_packing` on the same m x n matrix (y has length m); solved
+    through the packing problem, whose certificate is the covering solution.  Same
+    parameters; ``x`` is the covering y (exactly feasible), ``dual`` the packing
+    certificate, and ``objective <= (1 + eps') OPT`` with ``eps' = gap/(1 - gap)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rnla.lp import solve_covering
+    >>> A = np.array([[1., 1., 0.], [0., 1., 1.]])  # two sets covering three elements
+    >>> res = solve_covering(A, eps=0.01, seed=0)    # both sets are needed: OPT = 2
+    >>> bool(res.converged and (A.T @ res.x >= 1).all() and abs(res.objective - 2) < 0.03)
+    True
+    """
+    t0 = time.perf_counter()
+    M = check_nonnegative_matrix(A, "A")
+    return _solve(M, None, None, eps, method, max_iter, seed, callback, time_limit, "covering",
+                  "`A` has an all-zero column ({i}): the covering constraint (A^T y)[{i}] >= 1 "
+                  "can never be met, so the LP is infeasible", t0)
+
+
+def solve_positive_lp(c, A, b, sense: str = "packing", eps: float = 0.01, *,
+                      method: str = "dbscd", max_iter: int | None = None,
+                      seed: SeedLike = None, callback: Callable[[LPProgress], bool] | None = None,
+                      time_limit: float | None = None) -> LPResult:
+    r"""A general positive LP, reduced to standard form by exact scaling.
+
+    * ``sense="packing"``: maximize :math:`c^Tx` s.t. :math:`Ax \le b`, :math:`x \ge 0`;
+    * ``sense="covering"``: minimize :math:`c^Tx` s.t. :math:`Ax \ge b`, :math:`x \ge 0`,
+
+    with A >= 0 (m x n), b > 0 (m,), c > 0 (n,).  A covering LP is solved through its
+    packing dual, max :math:`b^Ty` s.t. :math:`A^Ty \le c`.  ``x`` is exactly feasible
+    for the problem asked and ``dual`` for its dual; the scaling
+    :math:`\hat A_{ji} = A_{ji}/(b_j c_i)` (packing) is undone before the final check.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rnla.lp import solve_positive_lp
+    >>> A = np.array([[2., 1.], [1., 3.]])
+    >>> res = solve_positive_lp([3., 2.], A, [4., 6.], "packing", eps=0.01, seed=0)
+    >>> bool((A @ res.x <= [4., 6.]).all() and res.objective >= 0.99 * 6.8)   # OPT = 6.8
+    True
+    """
+    t0 = time.perf_counter()
+    check_option(sense, "sense", ("packing", "covering"))
+    M = check_nonnegative_matrix(A, "A")
+    m, n = M.shape
+    c = check_positive_vector(c, n, "c", "one cost per column of A")
+    b = check_positive_vector(b, m, "b", "one right-hand side per row of A")
+    if sense == "packing":
+        return _solve(M, c, b, eps, method, max_iter, seed, callback, time_limit, "packing",
+                      "`A` has an all-zero column ({i}): the packing LP is unbounded in x[{i}]",
+                      t0)
+    return _solve(sp.csc_array(M.T), b, c, eps, method, max_iter, seed, callback, time_limit,
+                  "covering", "`A` has an all-zero row ({i}): the covering constraint "
+                  "(A x)[{i}] >= b[{i}] can never be met, so the LP is infeasible", t0)
