@@ -1,4 +1,5 @@
-"""Command line: ``python -m rnla demo`` and ``python -m rnla bench efficiency``."""
+"""Command line: ``python -m rnla demo``, ``python -m rnla bench efficiency`` and
+``python -m rnla lp packing|covering MATRIX.mtx``."""
 
 from __future__ import annotations
 
@@ -73,6 +74,48 @@ def bench_efficiency(args, parser) -> None:
     print(f"report: {md}\nfigures: {Path(args.out).resolve()}/efficiency_*.png")
 
 
+def solve_lp(args, parser) -> None:
+    """Solve the packing or covering LP of a Matrix Market file and print the certificate."""
+    import numpy as np
+    import scipy.io
+
+    from rnla.lp import solve_covering, solve_packing
+
+    try:
+        A = scipy.io.mmread(args.matrix)
+    except (OSError, ValueError) as err:
+        parser.error(f"cannot read {args.matrix} as Matrix Market: {err}")
+    solve = solve_packing if args.sense == "packing" else solve_covering
+    last = [0.0]
+
+    def progress(state) -> bool:
+        if state.elapsed - last[0] >= 1.0:
+            last[0] = state.elapsed
+            print(f"\r  {state.elapsed:7.1f} s  iteration {state.n_iter:>9d}  certified gap "
+                  f"{state.gap:.4f}", end="", file=sys.stderr, flush=True)
+        return False
+
+    try:
+        res = solve(A, args.eps, method=args.method, seed=args.seed, callback=progress,
+                    time_limit=args.time_limit)
+    except (ValueError, TypeError) as err:
+        parser.error(str(err))
+    if last[0] > 0:
+        print(file=sys.stderr)
+    nnz = A.nnz if hasattr(A, "nnz") else A.size
+    print(f"{args.sense} LP, A {A.shape[0]} x {A.shape[1]}, {nnz} nonzeros, method {res.method}\n"
+          f"objective       {res.objective:.10g}\n"
+          f"dual objective  {res.dual_objective:.10g}\n"
+          f"certified gap   {res.gap:.3g} (eps {args.eps:g})\n"
+          f"iterations      {res.n_iter} ({res.passes:.0f} passes over A)\n"
+          f"time            {res.time:.2f} s\n"
+          f"status          {res.status}: {res.message}")
+    if args.output:
+        np.savez(args.output, x=res.x, dual=res.dual, objective=res.objective,
+                 dual_objective=res.dual_objective, gap=res.gap)
+        print(f"solution written to {args.output}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rnla", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -90,7 +133,19 @@ def main(argv: list[str] | None = None) -> int:
     p_eff.add_argument("--out", default="efficiency-report",
                        help="directory for efficiency.json, efficiency.md and the figures")
     p_eff.add_argument("--draws", type=int, default=None, help="sketches per cell")
+    p_lp = sub.add_parser("lp", help="solve a packing or covering LP (Matrix Market input)")
+    p_lp.add_argument("sense", choices=("packing", "covering"),
+                      help="packing: max 1'x, Ax <= 1; covering: min 1'y, A'y >= 1")
+    p_lp.add_argument("matrix", help="the nonnegative matrix A, a Matrix Market .mtx file")
+    p_lp.add_argument("--eps", type=float, default=0.01, help="certified relative gap (0.01)")
+    p_lp.add_argument("--method", choices=("dbscd", "coordinate"), default="dbscd")
+    p_lp.add_argument("--seed", type=int, default=0)
+    p_lp.add_argument("--time-limit", type=float, default=None, help="seconds")
+    p_lp.add_argument("-o", "--output", default=None, help="write x and the dual to this .npz")
     args = parser.parse_args(argv)
+    if args.command == "lp":
+        solve_lp(args, parser)
+        return 0
     if args.command == "bench":
         bench_efficiency(args, parser)
         return 0

@@ -41,7 +41,13 @@ from threadpoolctl import threadpool_limits
 from rnla._random import SeedLike, spawn
 from rnla._validation import check_int, check_matrix, check_option
 from rnla.efficiency.designs import make_response
-from rnla.sketch import LeverageSampling, UniformSampling, leverage_scores, make_sketch
+from rnla.sketch import (
+    GaussianSketch,
+    LeverageSampling,
+    UniformSampling,
+    leverage_scores,
+    make_sketch,
+)
 
 __all__ = ["SKETCHES", "Efficiency", "efficiency_draws", "estimate_efficiency"]
 
@@ -121,11 +127,14 @@ def _draw_sampling(U: np.ndarray, e: np.ndarray, S) -> tuple[float, float] | Non
 
 def _draw_projection(U: np.ndarray, e: np.ndarray, S) -> tuple[float, float] | None:
     """(||M||_F^2, ||M e||^2) for a mixing sketch: M = R^{-1} (S^T Q)^T with S U = Q R."""
+    if isinstance(S, GaussianSketch):
+        S = S.to_dense()  # generated once, not once per product
     Q, R = np.linalg.qr(S @ U)
     d = np.abs(np.diag(R))
     if d.min() * _SINGULAR < d.max():
         return None
-    M = sla.solve_triangular(R, S.apply_transpose(Q).T, check_finite=False)
+    StQ = S.T @ Q if isinstance(S, np.ndarray) else S.apply_transpose(Q)
+    M = sla.solve_triangular(R, StQ.T, check_finite=False)
     Me = sla.solve_triangular(R, Q.T @ (S @ e), check_finite=False)
     return float(np.sum(M * M)), float(np.sum(Me * Me))
 

@@ -293,7 +293,7 @@ def _feasible_covering(M, v: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 _MESSAGES = {
-    "certified": "certified: the relative gap between the primal and dual bounds is at most eps",
+    "certified": "the relative gap between the primal and dual bounds is at most eps",
     "max_iter": "stopped at max_iter before the certified gap reached eps",
     "time_limit": "stopped at time_limit before the certified gap reached eps",
     "stalled": "every coordinate is stationary for the smoothed objective, but the certified "

@@ -202,3 +202,19 @@ def test_callback_and_limits():
 def test_bad_input(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+def test_cli_solves_a_matrix_market_file(tmp_path, capsys):
+    import scipy.io
+
+    from rnla.__main__ import main
+
+    A = random_packing(30, 40, 0.1, seed=9)
+    scipy.io.mmwrite(tmp_path / "a.mtx", A)
+    out = tmp_path / "sol.npz"
+    assert main(["lp", "packing", str(tmp_path / "a.mtx"), "--eps", "0.05", "-o", str(out)]) == 0
+    assert "certified gap" in capsys.readouterr().out
+    sol = np.load(out)
+    assert (A @ sol["x"]).max() <= 1 and float(sol["gap"]) <= 0.05
+    with pytest.raises(SystemExit):
+        main(["lp", "packing", str(tmp_path / "a.mtx"), "--eps", "2"])
