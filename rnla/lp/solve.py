@@ -162,6 +162,21 @@ class _Certificates:
     def gap(self) -> float:
         return 1.0 - self.P / self.D if math.isfinite(self.D) else 1.0
 
+    def stop_reason(self, eps: float, n_iter: int, max_iter: int, time_limit: float | None,
+                    callback, t0: float) -> str | None:
+        """The status to stop with after this certificate, or None to go on."""
+        elapsed = time.perf_counter() - t0
+        if callback is not None and callback(LPProgress(n_iter, self.P, self.D, self.gap,
+                                                         elapsed)):
+            return "callback"
+        if self.gap <= eps:
+            return "certified"
+        if n_iter >= max_iter:
+            return "max_iter"
+        if time_limit is not None and elapsed > time_limit:
+            return "time_limit"
+        return None
+
 
 def _dbscd(sf: StandardForm, eps: float, rng: np.random.Generator, max_iter: int,
            time_limit: float | None, callback, t0: float) -> _Raw:
@@ -209,15 +224,9 @@ def _dbscd(sf: StandardForm, eps: float, rng: np.random.Generator, max_iter: int
             D_avg = cert.offer(x, r, p_sum, A.T @ p_sum)[1]
             phase_P, phase_D = max(phase_P, P), min(phase_D, D, D_avg)
             nnz_read += 4 * nnz
-            if callback is not None and callback(LPProgress(
-                    n_iter, cert.P, cert.D, cert.gap, time.perf_counter() - t0)):
-                return _Raw(cert.x, cert.y, n_iter, nnz_read / nnz, "callback")
-            if cert.gap <= eps:
-                return _Raw(cert.x, cert.y, n_iter, nnz_read / nnz, "certified")
-            if n_iter >= max_iter:
-                return _Raw(cert.x, cert.y, n_iter, nnz_read / nnz, "max_iter")
-            if time_limit is not None and time.perf_counter() - t0 > time_limit:
-                return _Raw(cert.x, cert.y, n_iter, nnz_read / nnz, "time_limit")
+            stop = cert.stop_reason(eps, n_iter, max_iter, time_limit, callback, t0)
+            if stop is not None:
+                return _Raw(cert.x, cert.y, n_iter, nnz_read / nnz, stop)
             if phase_P >= (1 - 2 * e) * phase_D and e > e_final:
                 break
             if stationary:
@@ -264,15 +273,9 @@ def _coordinate(sf: StandardForm, eps: float, rng: np.random.Generator, max_iter
         nnz_read += nnz
         cert.offer(y, r, p, q)
         nnz_read += 2 * nnz
-        if callback is not None and callback(LPProgress(
-                k, cert.P, cert.D, cert.gap, time.perf_counter() - t0)):
-            return _Raw(cert.x, cert.y, k, nnz_read / nnz, "callback")
-        if cert.gap <= eps:
-            return _Raw(cert.x, cert.y, k, nnz_read / nnz, "certified")
-        if k >= limit:
-            return _Raw(cert.x, cert.y, k, nnz_read / nnz, "max_iter")
-        if time_limit is not None and time.perf_counter() - t0 > time_limit:
-            return _Raw(cert.x, cert.y, k, nnz_read / nnz, "time_limit")
+        stop = cert.stop_reason(eps, k, limit, time_limit, callback, t0)
+        if stop is not None:
+            return _Raw(cert.x, cert.y, k, nnz_read / nnz, stop)
 
 
 _MARGIN = 1e-12  # relative slack left in the constraints, so any summation order confirms them
