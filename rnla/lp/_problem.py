@@ -73,7 +73,8 @@ class StandardForm:
     """A packing LP in standard form, with the maps back to the user's units.
 
     ``A`` is the normalized m x n CSC matrix (column maxima >= 1, the smallest = 1),
-    ``csr`` the same in CSR; a standard packing x maps back to ``x * col_factor``
+    ``csr`` the same in CSR, ``upper`` the box bounds 1/a_i; a standard packing x maps
+    back to ``x * col_factor``
     and a standard covering y to ``y * row_factor``; objectives divide by ``scale``.
     """
 
@@ -82,6 +83,14 @@ class StandardForm:
     col_factor: np.ndarray
     row_factor: np.ndarray
     scale: float
+
+    def __post_init__(self):
+        #: the kernels' view of A: CSC arrays with int64 indices, and the CSR pattern
+        self.csc_arrays = (self.A.indptr.astype(np.int64), self.A.indices.astype(np.int64),
+                           self.A.data)
+        self.row_pattern = (self.csr.indptr.astype(np.int64), self.csr.indices.astype(np.int64))
+        #: the box 0 <= x_i <= 1/a_i, a_i the column maxima
+        self.upper = 1.0 / np.maximum.reduceat(self.A.data, self.A.indptr[:-1])
 
 
 def standard_form(M: sp.csc_array, w: np.ndarray | None, h: np.ndarray | None,

@@ -121,10 +121,6 @@ class _Raw:
     status: str
 
 
-def _csc_arrays(A: sp.csc_array):
-    return (A.indptr.astype(np.int64), A.indices.astype(np.int64), A.data)
-
-
 def _start(sf: StandardForm, eps: float) -> np.ndarray:
     """Sparse-aware start x_i = (1 - eps/2)/max_j A_ji nnz(row j), so Ax <= 1 - eps/2."""
     A = sf.A
@@ -142,8 +138,7 @@ class _Certificates:
 
     def __init__(self, sf: StandardForm):
         m, n = sf.A.shape
-        self._csc = _csc_arrays(sf.A)
-        self._rows = (sf.csr.indptr.astype(np.int64), sf.csr.indices.astype(np.int64))
+        self._csc, self._rows = sf.csc_arrays, sf.row_pattern
         self._x, self._y = np.empty(n), np.empty(m)
         self.P, self.x = 0.0, np.zeros(n)
         self.D, self.y = math.inf, np.full(m, math.inf)
@@ -184,8 +179,8 @@ def _dbscd(sf: StandardForm, eps: float, rng: np.random.Generator, max_iter: int
     A, csr = sf.A, sf.csr
     m, n = A.shape
     nnz = A.nnz
-    indptr, indices, data = _csc_arrays(A)
-    ub = 1.0 / np.maximum.reduceat(data, A.indptr[:-1])
+    indptr, indices, data = sf.csc_arrays
+    ub = sf.upper
     x = _start(sf, eps)
     cert = _Certificates(sf)
     p, q, dr = np.empty(m), np.empty(n), np.zeros(m)
@@ -244,8 +239,8 @@ def _coordinate(sf: StandardForm, eps: float, rng: np.random.Generator, max_iter
     A, csr = sf.A, sf.csr
     m, n = A.shape
     nnz = A.nnz
-    indptr, indices, data = _csc_arrays(A)
-    ub = 1.0 / np.maximum.reduceat(data, A.indptr[:-1])
+    indptr, indices, data = sf.csc_arrays
+    ub = sf.upper
     e = eps / 2
     mu = _smoothing(e, m, n)
     L = 4.0 / mu
