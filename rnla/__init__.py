@@ -2,10 +2,12 @@
 
 Sketch operators (Gaussian, SRHT, CountSketch / sparse sign, uniform and
 leverage-score sampling), leverage scores, sketched least squares and ridge
-regression, on a numba (CPU) backend.
+regression, QMC Fourier feature maps with box discrepancy, positive LPs, on a
+numba (CPU) backend.
 """
 
-from rnla import sketch
+from rnla import features, sketch
+from rnla.features import FourierFeatureMap, fourier_features
 from rnla.lstsq import LstsqResult, lstsq, ridge
 from rnla.sketch import (
     SRHT,
@@ -23,7 +25,8 @@ from rnla.sketch import (
 __version__ = "0.1.0"
 
 #: estimators need scikit-learn, so they load on first access (``rnla.SketchedRidge``)
-_ESTIMATORS = ("SketchedLinearRegression", "SketchedRidge")
+_ESTIMATORS = ("SketchedLinearRegression", "SketchedRidge", "QMCFourierFeatures",
+               "QMCKernelRidge")
 
 
 def __getattr__(name: str):
@@ -36,6 +39,9 @@ def __getattr__(name: str):
 
 __all__ = [
     "sketch",
+    "features",
+    "fourier_features",
+    "FourierFeatureMap",
     "lstsq",
     "ridge",
     "LstsqResult",

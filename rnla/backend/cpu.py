@@ -15,6 +15,7 @@ import numba
 import numpy as np
 from numba import njit, prange
 
+from rnla.backend._cpu_features import cos_phase_inplace, cos_sin_inplace, sinc_box_sum
 from rnla.backend._cpu_lp import coordinate_steps, dbscd_steps, lp_certificates, lp_penalties
 
 __all__ = [
@@ -30,6 +31,9 @@ __all__ = [
     "dbscd_steps",
     "coordinate_steps",
     "lp_certificates",
+    "cos_sin_inplace",
+    "cos_phase_inplace",
+    "sinc_box_sum",
 ]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)

@@ -1,0 +1,226 @@
+r"""Random and quasi-random Fourier feature maps for shift-invariant kernels.
+
+Given frequencies :math:`w_1, \dots, w_s` (rows of ``frequencies_``), the map is
+
+* ``kind="cos_sin"`` (default): :math:`z(x) = s^{-1/2}[\cos(Xw_1), \dots, \cos(Xw_s),
+  \sin(Xw_1), \dots, \sin(Xw_s)]`, 2s columns; :math:`z(x)^T z(y) =
+  \frac1s\sum_l \cos((x - y)^T w_l)`, the real part of the complex QMC estimate;
+* ``kind="cos_phase"``: :math:`z(x) = \sqrt{2/s}\,[\cos(Xw_l + b_l)]_l`, s columns,
+  the Rahimi--Recht form of scikit-learn's ``RBFSampler``, with the phase
+  :math:`b_l = 2\pi t_{l,D+1}` taken from one extra coordinate of the point set.
+
+Frequencies are :math:`w_l = \Phi^{-1}(t_l)` for points :math:`t_l` of a
+(quasi-)random sequence (``rnla.features.qmc_points``) pushed through the inverse
+CDF of the kernel's spectral density (``rnla.features.spectral_frequencies``).
+The transform is one GEMM, :math:`Z = XW^T`, followed by a fused, parallel sine and
+cosine kernel in ``rnla.backend`` that overwrites Z in place.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.spatial.distance import pdist
+
+from rnla._random import SeedLike, as_generator
+from rnla._validation import check_int, check_matrix, check_option, check_real
+from rnla.backend import kernels
+from rnla.features.discrepancy import BOX_KERNELS, data_box
+from rnla.features.sequences import SEQUENCES, max_dimension, qmc_points
+from rnla.features.spectral import KERNELS, sequence_dimension, spectral_frequencies
+
+__all__ = ["FourierFeatureMap", "fourier_features", "median_bandwidth"]
+
+KINDS = ("cos_sin", "cos_phase")
+
+
+def median_bandwidth(X, max_rows: int = 1000, seed: SeedLike = 0) -> float:
+    r"""Median heuristic: the median of :math:`\|x_i - x_k\|_2` over pairs of rows.
+
+    Uses at most ``max_rows`` rows (a random subset beyond that).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rnla.features import median_bandwidth
+    >>> median_bandwidth(np.array([[0.0], [1.0], [3.0]]))
+    2.0
+    """
+    X = check_matrix(X, "X")
+    if X.shape[0] > max_rows:
+        X = X[np.sort(as_generator(seed).choice(X.shape[0], max_rows, replace=False))]
+    X = X.toarray() if sp.issparse(X) else X
+    if X.shape[0] < 2:
+        raise ValueError("`X` needs at least 2 rows for the median-distance bandwidth")
+    value = float(np.median(pdist(np.asarray(X, dtype=np.float64))))
+    if value <= 0:
+        raise ValueError("the median distance between rows of `X` is 0; pass a bandwidth")
+    return value
+
+
+class FourierFeatureMap:
+    r"""Fourier feature map of a shift-invariant kernel: fit the frequencies once, transform many.
+
+    Parameters
+    ----------
+    n_features : int
+        Number of output columns (even for ``kind="cos_sin"``: n_features/2 frequencies).
+    kernel : {"gaussian", "laplacian", "cauchy", "matern"}
+        See ``rnla.features.spectral``.
+    bandwidth : float or "median"
+        :math:`\sigma`; ``"median"`` takes the median distance between rows at ``fit``.
+    sequence : {"mc", "halton", "sobol", "lattice", "digital_net", "learned"} or array
+        Point set of the frequencies.  ``"learned"`` starts from Halton and minimises
+        the box discrepancy over the box of the data (``learn_sequence``; Gaussian and
+        Laplacian kernels).  An array of shape (n_frequencies, D) gives the points
+        directly (D = ``sequence_dimension(d, kernel)``, plus one for ``cos_phase``).
+    kind : {"cos_sin", "cos_phase"}
+    scramble : bool
+        Randomise the point set (ignored for ``"mc"`` and arrays).
+    nu : float
+        Matérn smoothness.
+    seed : int, numpy.random.Generator or None
+
+    Attributes
+    ----------
+    frequencies_ : ndarray of shape (n_frequencies, d)
+    phase_ : ndarray of shape (n_frequencies,) or None
+    bandwidth_ : float
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rnla.features import FourierFeatureMap, kernel_matrix
+    >>> X = np.random.default_rng(0).standard_normal((50, 3))
+    >>> fmap = FourierFeatureMap(1024, bandwidth=2.0, sequence="sobol", seed=0).fit(X)
+    >>> Z = fmap.transform(X)
+    >>> Z.shape
+    (50, 1024)
+    >>> bool(np.abs(Z @ Z.T - kernel_matrix(X, bandwidth=2.0)).max() < 0.01)
+    True
+    """
+
+    def __init__(self, n_features: int, kernel: str = "gaussian",
+                 bandwidth: float | str = 1.0, *, sequence="halton", kind: str = "cos_sin",
+                 scramble: bool = True, nu: float = 1.5, seed: SeedLike = None):
+        self.n_features = check_int(n_features, "n_features", 1)
+        self.kernel = check_option(kernel, "kernel", KERNELS)
+        self.kind = check_option(kind, "kind", KINDS)
+        if self.kind == "cos_sin" and self.n_features % 2:
+            raise ValueError(f"`n_features` must be even for kind='cos_sin' (a cos and a sin "
+                             f"column per frequency); got {n_features}")
+        if isinstance(bandwidth, str):
+            check_option(bandwidth, "bandwidth", ("median",))
+        else:
+            check_real(bandwidth, "bandwidth", 0.0, low_open=True)
+        self.bandwidth = bandwidth
+        if isinstance(sequence, str):
+            check_option(sequence, "sequence", (*SEQUENCES, "learned"))
+            if sequence == "learned":
+                check_option(self.kernel, "kernel (with sequence='learned')", BOX_KERNELS)
+        self.sequence = sequence
+        self.scramble = bool(scramble)
+        self.nu = check_real(nu, "nu", 0.0, low_open=True)
+        self.seed = seed
+
+    @property
+    def n_frequencies(self) -> int:
+        return self.n_features // 2 if self.kind == "cos_sin" else self.n_features
+
+    def fit(self, X) -> FourierFeatureMap:
+        """Draw the frequencies for data with ``X.shape[1]`` columns.
+
+        ``X`` is read only for ``bandwidth="median"`` and ``sequence="learned"``.
+        """
+        X = check_matrix(X, "X")
+        d = X.shape[1]
+        rng = as_generator(self.seed)
+        sigma = (median_bandwidth(X, seed=rng) if isinstance(self.bandwidth, str)
+                 else float(self.bandwidth))
+        s = self.n_frequencies
+        D = sequence_dimension(d, self.kernel) + (self.kind == "cos_phase")
+        if isinstance(self.sequence, str) and self.sequence == "learned":
+            from rnla.features.learn import learn_sequence
+
+            dense = X.toarray() if sp.issparse(X) else X
+            learned = learn_sequence(s, d, data_box(dense), sigma, self.kernel,
+                                     scramble=self.scramble, seed=rng)
+            W = learned.frequencies
+            t_phase = qmc_points(s, 1, "halton", self.scramble, rng)[:, 0]
+        else:
+            t = self._points(s, D, d, rng)
+            W = spectral_frequencies(t[:, :sequence_dimension(d, self.kernel)], d, self.kernel,
+                                     sigma, self.nu)
+            t_phase = t[:, -1]
+        self.frequencies_ = np.ascontiguousarray(W)
+        self.phase_ = 2.0 * np.pi * t_phase if self.kind == "cos_phase" else None
+        self.bandwidth_ = sigma
+        self.n_features_in_ = d
+        return self
+
+    def _points(self, s: int, D: int, d: int, rng: np.random.Generator) -> np.ndarray:
+        if not isinstance(self.sequence, str):
+            t = np.asarray(self.sequence, dtype=np.float64)
+            if t.shape != (s, D):
+                raise ValueError(f"`sequence` points must have shape ({s}, {D}); got {t.shape}")
+            if not (np.isfinite(t).all() and (t >= 0).all() and (t <= 1).all()):
+                raise ValueError("`sequence` points must lie in [0, 1]")
+            return t
+        limit = max_dimension(self.sequence)
+        if limit is not None and D > limit:
+            raise ValueError(f"sequence {self.sequence!r} supports at most {limit} dimensions; "
+                             f"{self.kernel} {self.kind} features of {d} columns need {D}")
+        return qmc_points(s, D, self.sequence, self.scramble, rng)
+
+    def transform(self, X) -> np.ndarray:
+        """Features of the rows of ``X`` (dense or scipy.sparse), shape (n, n_features).
+
+        float32 input gives float32 features; other inputs give float64.
+        """
+        if not hasattr(self, "frequencies_"):
+            raise RuntimeError("this FourierFeatureMap is not fitted; call fit(X) first")
+        X = check_matrix(X, "X")
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"`X` must have {self.n_features_in_} columns (as at fit); "
+                             f"got {X.shape[1]}")
+        W = self.frequencies_.T.astype(X.dtype)
+        s = W.shape[1]
+        out = np.empty((X.shape[0], self.n_features), dtype=X.dtype)
+        Z = out[:, :s]
+        if sp.issparse(X):
+            Z[...] = X @ W
+        else:
+            np.matmul(X, W, out=Z)
+        backend = kernels()
+        if self.kind == "cos_sin":
+            backend.cos_sin_inplace(out, s, 1.0 / np.sqrt(s))
+        else:
+            backend.cos_phase_inplace(out, self.phase_, np.sqrt(2.0 / s))
+        return out
+
+    def fit_transform(self, X) -> np.ndarray:
+        """``fit(X).transform(X)``."""
+        return self.fit(X).transform(X)
+
+
+def fourier_features(X, n_features: int, kernel: str = "gaussian",
+                     bandwidth: float | str = 1.0, sequence="halton", kind: str = "cos_sin",
+                     seed: SeedLike = None, **options) -> np.ndarray:
+    r"""Fourier features of the rows of ``X``: :math:`z(x)^T z(y) \approx k(x, y)`.
+
+    One-shot form of ``FourierFeatureMap(n_features, kernel, bandwidth, sequence=...,
+    kind=..., seed=..., **options).fit_transform(X)``; see that class.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import rnla
+    >>> X = np.random.default_rng(1).random((100, 4))
+    >>> Z = rnla.fourier_features(X, 512, bandwidth=1.0, sequence="lattice", seed=0)
+    >>> K = rnla.features.kernel_matrix(X, bandwidth=1.0)
+    >>> bool(np.linalg.norm(Z @ Z.T - K, 2) / np.linalg.norm(K, 2) < 0.01)
+    True
+    """
+    return FourierFeatureMap(n_features, kernel, bandwidth, sequence=sequence, kind=kind,
+                             seed=seed, **options).fit_transform(X)

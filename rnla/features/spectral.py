@@ -1,0 +1,164 @@
+r"""Shift-invariant kernels, their spectral densities and the map from the cube to frequencies.
+
+A continuous positive-definite :math:`k(x, y) = \psi(x - y)` with :math:`\psi(0) = 1`
+is, by Bochner's theorem, :math:`k(x, y) = E_{w \sim p}[\cos((x - y)^T w)]`.  With
+bandwidth :math:`\sigma`:
+
+============  ================================================  =============================
+kernel        :math:`k(x, y)`                                   density :math:`p(w)`
+============  ================================================  =============================
+gaussian      :math:`\exp(-\|x - y\|_2^2 / (2\sigma^2))`        :math:`N(0, \sigma^{-2} I)`
+laplacian     :math:`\exp(-\|x - y\|_1 / \sigma)`               :math:`\prod_j` Cauchy(0, 1/σ)
+cauchy        :math:`\prod_j 1 / (1 + (x_j - y_j)^2/\sigma^2)`  :math:`\prod_j` Laplace(0, 1/σ)
+matern        Matérn(ν) with length scale σ                     multivariate t, 2ν d.o.f.,
+                                                                scale 1/σ
+============  ================================================  =============================
+
+Product densities map a point :math:`t \in (0,1)^d` coordinatewise through the
+inverse CDF.  The Matérn density is not a product: it is the scale mixture
+:math:`w = z \sqrt{2\nu/g}/\sigma` with :math:`z_j = \Phi^{-1}(t_j)` and
+:math:`g = F^{-1}_{\chi^2(2\nu)}(t_{d+1})`, which consumes one extra coordinate of the
+point set and keeps its structure.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.special as sc
+from scipy.spatial.distance import cdist
+from scipy.stats import chi2
+
+from rnla._validation import check_matrix, check_option, check_real
+
+__all__ = [
+    "KERNELS",
+    "kernel_matrix",
+    "sequence_dimension",
+    "spectral_frequencies",
+    "spectral_cdf",
+    "spectral_pdf",
+]
+
+KERNELS = ("gaussian", "laplacian", "cauchy", "matern")
+_PRODUCT = ("gaussian", "laplacian", "cauchy")
+
+
+def sequence_dimension(d: int, kernel: str) -> int:
+    """Coordinates of a point set needed for ``d``-dimensional frequencies of ``kernel``."""
+    kernel = check_option(kernel, "kernel", KERNELS)
+    return d + 1 if kernel == "matern" else d
+
+
+def _clip(t: np.ndarray) -> np.ndarray:
+    """Keep points off 0 and 1, where inverse CDFs are infinite: [eps, 1 - eps], eps = 2^-53 s."""
+    eps = 2.0**-53 * max(t.shape[0], 2)
+    return np.clip(t, eps, 1.0 - eps)
+
+
+def spectral_frequencies(points, d: int, kernel: str = "gaussian", bandwidth: float = 1.0,
+                         nu: float = 1.5) -> np.ndarray:
+    r"""Map points of the unit cube to frequencies distributed as ``kernel``'s spectral density.
+
+    Parameters
+    ----------
+    points : array of shape (s, sequence_dimension(d, kernel))
+        Points in [0, 1] (clipped to :math:`[\epsilon, 1-\epsilon]`, :math:`\epsilon = 2^{-53} s`).
+    d : int
+        Dimension of the frequencies (of the data).
+    kernel : {"gaussian", "laplacian", "cauchy", "matern"}
+    bandwidth : float
+        :math:`\sigma > 0` (length scale for Matérn).
+    nu : float
+        Matérn smoothness :math:`\nu > 0` (``"matern"`` only).
+
+    Returns
+    -------
+    ndarray of shape (s, d): uniform points give i.i.d. frequencies :math:`w \sim p`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rnla.features import spectral_frequencies
+    >>> spectral_frequencies(np.array([[0.5, 0.975]]), 2, "gaussian", bandwidth=2.0).round(3)
+    array([[0.  , 0.98]])
+    """
+    kernel = check_option(kernel, "kernel", KERNELS)
+    sigma = check_real(bandwidth, "bandwidth", 0.0, low_open=True)
+    t = np.asarray(points, dtype=np.float64)
+    D = sequence_dimension(d, kernel)
+    if t.ndim != 2 or t.shape[1] != D:
+        raise ValueError(f"`points` must have shape (s, {D}) for {d}-dimensional {kernel} "
+                         f"frequencies; got {t.shape}")
+    t = _clip(t)
+    if kernel == "gaussian":
+        return sc.ndtri(t) / sigma
+    if kernel == "laplacian":
+        return np.tan(np.pi * (t - 0.5)) / sigma
+    if kernel == "cauchy":
+        u = t - 0.5
+        return -np.sign(u) * np.log1p(-2.0 * np.abs(u)) / sigma
+    nu = check_real(nu, "nu", 0.0, low_open=True)
+    g = chi2.ppf(t[:, d], 2.0 * nu)
+    return sc.ndtri(t[:, :d]) * np.sqrt(2.0 * nu / g)[:, None] / sigma
+
+
+def spectral_cdf(W, kernel: str = "gaussian", bandwidth: float = 1.0) -> np.ndarray:
+    """Per-coordinate CDF of a product density: the inverse of ``spectral_frequencies``."""
+    kernel = check_option(kernel, "kernel", _PRODUCT)
+    sigma = check_real(bandwidth, "bandwidth", 0.0, low_open=True)
+    x = np.asarray(W, dtype=np.float64) * sigma
+    if kernel == "gaussian":
+        return sc.ndtr(x)
+    if kernel == "laplacian":
+        return 0.5 + np.arctan(x) / np.pi
+    return 0.5 + 0.5 * np.sign(x) * -np.expm1(-np.abs(x))
+
+
+def spectral_pdf(W, kernel: str = "gaussian", bandwidth: float = 1.0) -> np.ndarray:
+    """Per-coordinate density :math:`p_j(w_{lj})` of a product density, same shape as ``W``."""
+    kernel = check_option(kernel, "kernel", _PRODUCT)
+    sigma = check_real(bandwidth, "bandwidth", 0.0, low_open=True)
+    x = np.asarray(W, dtype=np.float64) * sigma
+    if kernel == "gaussian":
+        return sigma * np.exp(-0.5 * x * x) / np.sqrt(2.0 * np.pi)
+    if kernel == "laplacian":
+        return sigma / (np.pi * (1.0 + x * x))
+    return 0.5 * sigma * np.exp(-np.abs(x))
+
+
+def kernel_matrix(X, Y=None, kernel: str = "gaussian", bandwidth: float = 1.0,
+                  nu: float = 1.5) -> np.ndarray:
+    r"""Exact kernel matrix :math:`K_{ij} = k(x_i, y_j)` (the reference the features approximate).
+
+    Matérn: :math:`k(r) = \frac{2^{1-\nu}}{\Gamma(\nu)} (\sqrt{2\nu} r/\sigma)^\nu
+    K_\nu(\sqrt{2\nu} r/\sigma)`, :math:`r = \|x - y\|_2`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rnla.features import kernel_matrix
+    >>> kernel_matrix(np.array([[0.0, 0.0]]), np.array([[1.0, 1.0]]), "laplacian")
+    array([[0.13533528]])
+    """
+    kernel = check_option(kernel, "kernel", KERNELS)
+    sigma = check_real(bandwidth, "bandwidth", 0.0, low_open=True)
+    X = np.asarray(check_matrix(X, "X", allow_sparse=False), dtype=np.float64) / sigma
+    Y = X if Y is None else np.asarray(check_matrix(Y, "Y", allow_sparse=False),
+                                       dtype=np.float64) / sigma
+    if Y.shape[1] != X.shape[1]:
+        raise ValueError(f"`Y` must have {X.shape[1]} columns like `X`; got {Y.shape[1]}")
+    if kernel == "gaussian":
+        return np.exp(-0.5 * cdist(X, Y, "sqeuclidean"))
+    if kernel == "laplacian":
+        return np.exp(-cdist(X, Y, "cityblock"))
+    if kernel == "cauchy":
+        K = np.ones((X.shape[0], Y.shape[0]))
+        for j in range(X.shape[1]):
+            K /= 1.0 + (X[:, j, None] - Y[None, :, j]) ** 2
+        return K
+    nu = check_real(nu, "nu", 0.0, low_open=True)
+    r = np.sqrt(2.0 * nu) * cdist(X, Y)
+    with np.errstate(invalid="ignore"):
+        K = 2.0 ** (1.0 - nu) / sc.gamma(nu) * r**nu * sc.kv(nu, r)
+    K[r == 0] = 1.0
+    return K
