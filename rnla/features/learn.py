@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import minimize
+from threadpoolctl import threadpool_limits
 
 from rnla._random import SeedLike, as_generator
 from rnla._validation import check_int, check_option
@@ -122,10 +123,13 @@ def learn_sequence(n: int, d: int, b, bandwidth: float = 1.0, kernel: str = "gau
             raise ValueError(f"`init` frequencies must have shape ({n}, {d}); got {W0.shape}")
     W0, b, scale, kernel = _check_box(W0, b, bandwidth, kernel)
     initial = _normalized_terms(W0, b, scale, kernel, False)[0]
-    if method == "global":
-        W, trace, n_iter = _learn_global(W0, b, scale, kernel, initial, maxiter, tol)
-    else:
-        W, trace, n_iter = _learn_greedy(W0, b, scale, kernel, greedy_steps, tol)
+    # L-BFGS-B's small BLAS calls would keep OpenBLAS threads spinning against the
+    # numba threads of the discrepancy kernel (measured 40x slower on 2 cores)
+    with threadpool_limits(1, "blas"):
+        if method == "global":
+            W, trace, n_iter = _learn_global(W0, b, scale, kernel, initial, maxiter, tol)
+        else:
+            W, trace, n_iter = _learn_greedy(W0, b, scale, kernel, greedy_steps, tol)
     final = _normalized_terms(W, b, scale, kernel, False)[0]
     return LearnedSequence(frequencies=W, points=spectral_cdf(W, kernel, 1.0 / scale),
                            trace=np.asarray(trace), initial=float(initial), final=float(final),
