@@ -1,5 +1,6 @@
 """scikit-learn estimators over rnla's function API (requires scikit-learn)."""
 
+from rnla.estimators.kernel import QMCFourierFeatures, QMCKernelRidge
 from rnla.estimators.linear import SketchedLinearRegression, SketchedRidge
 
-__all__ = ["SketchedLinearRegression", "SketchedRidge"]
+__all__ = ["SketchedLinearRegression", "SketchedRidge", "QMCFourierFeatures", "QMCKernelRidge"]

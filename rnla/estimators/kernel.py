@@ -1,0 +1,210 @@
+"""Quasi-Monte Carlo Fourier features and kernel ridge regression on them."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    RegressorMixin,
+    TransformerMixin,
+)
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from rnla.estimators.linear import SketchedRidge
+from rnla.features import FourierFeatureMap
+
+__all__ = ["QMCFourierFeatures", "QMCKernelRidge"]
+
+#: estimator kernel name -> (rnla.features kernel, bandwidth sigma as a function of gamma)
+_KERNELS = {
+    "rbf": ("gaussian", lambda gamma: 1.0 / np.sqrt(2.0 * gamma)),  # exp(-gamma |x-y|_2^2)
+    "laplacian": ("laplacian", lambda gamma: 1.0 / gamma),  # exp(-gamma |x-y|_1)
+    "cauchy": ("cauchy", lambda gamma: 1.0 / np.sqrt(gamma)),  # prod 1/(1+gamma (x_j-y_j)^2)
+    "matern": ("matern", lambda gamma: 1.0 / np.sqrt(2.0 * gamma)),  # length scale
+}
+
+
+def _feature_map(estimator, X, random_state) -> FourierFeatureMap:
+    """Fit the FourierFeatureMap described by ``estimator``'s parameters on ``X``."""
+    if estimator.kernel not in _KERNELS:
+        raise ValueError(f"`kernel` must be one of {sorted(_KERNELS)}; got {estimator.kernel!r}")
+    gamma = estimator.gamma
+    if isinstance(gamma, str):
+        if gamma != "scale":
+            raise ValueError(f"`gamma` must be a positive float or 'scale'; got {gamma!r}")
+        variance = X.var() if not hasattr(X, "toarray") else X.toarray().var()
+        gamma = 1.0 / (X.shape[1] * variance) if variance > 0 else 1.0
+    if not (np.isscalar(gamma) and np.isfinite(gamma) and gamma > 0):
+        raise ValueError(f"`gamma` must be a positive float or 'scale'; got {gamma!r}")
+    name, bandwidth = _KERNELS[estimator.kernel]
+    kind = estimator.kind
+    if kind == "auto":
+        kind = "cos_sin" if estimator.n_components % 2 == 0 else "cos_phase"
+    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+    return FourierFeatureMap(estimator.n_components, name, float(bandwidth(gamma)),
+                             sequence=estimator.sequence, kind=kind,
+                             scramble=estimator.scramble, nu=estimator.nu, seed=seed).fit(X)
+
+
+class QMCFourierFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Quasi-Monte Carlo random Fourier features: a drop-in for ``RBFSampler``.
+
+    Approximates ``k(x, y) = exp(-gamma ||x - y||^2)`` (``kernel="rbf"``) by
+    ``z(x)^T z(y)`` with frequencies from a low-discrepancy sequence instead of
+    i.i.d. Gaussian draws: for the same ``n_components`` the Gram-matrix error is
+    typically 2x-3x lower than RBFSampler's (see ``docs/features.md``).
+
+    Parameters
+    ----------
+    kernel : {"rbf", "laplacian", "cauchy", "matern"}
+        ``exp(-gamma ||x-y||_2^2)``, ``exp(-gamma ||x-y||_1)``,
+        ``prod_j 1/(1 + gamma (x_j-y_j)^2)``, or Matérn(nu) with length scale
+        ``1/sqrt(2 gamma)`` (which tends to the RBF kernel as nu grows).
+    gamma : float or "scale"
+        Kernel parameter; ``"scale"`` uses ``1 / (n_features * X.var())`` as
+        ``RBFSampler``.
+    n_components : int
+        Number of output features (even for ``kind="cos_sin"``).
+    sequence : {"halton", "sobol", "lattice", "digital_net", "mc", "learned"}
+        Point set behind the frequencies; ``"mc"`` is RBFSampler's i.i.d. sampling.
+    scramble : bool
+        Randomise the point set (randomised QMC).
+    kind : {"auto", "cos_sin", "cos_phase"}
+        ``cos_sin``: n_components/2 frequencies, each giving a cos and a sin column
+        (the lower-variance form); ``cos_phase``: ``sqrt(2/n) cos(Xw + b)`` as
+        RBFSampler; ``auto``: ``cos_sin`` when n_components is even, else ``cos_phase``.
+    nu : float
+        Matérn smoothness.
+    random_state : int, RandomState instance or None
+
+    Attributes
+    ----------
+    frequencies_ : ndarray of shape (n_frequencies, n_features_in_)
+    feature_map_ : rnla.features.FourierFeatureMap
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rnla.estimators import QMCFourierFeatures
+    >>> X = np.random.default_rng(0).random((20, 3))
+    >>> QMCFourierFeatures(gamma=0.5, n_components=64, random_state=0).fit_transform(X).shape
+    (20, 64)
+    """
+
+    def __init__(self, kernel: str = "rbf", gamma: float | str = 1.0, n_components: int = 100,
+                 sequence: str = "halton", scramble: bool = True, kind: str = "auto",
+                 nu: float = 1.5, random_state=None):
+        self.kernel = kernel
+        self.gamma = gamma
+        self.n_components = n_components
+        self.sequence = sequence
+        self.scramble = scramble
+        self.kind = kind
+        self.nu = nu
+        self.random_state = random_state
+
+    def fit(self, X, y=None):
+        """Draw the frequencies for data with the columns of ``X``.
+
+        Returns
+        -------
+        self
+        """
+        X = validate_data(self, X, accept_sparse=["csr", "csc"],
+                          dtype=[np.float64, np.float32])
+        self.feature_map_ = _feature_map(self, X, self.random_state)
+        self.frequencies_ = self.feature_map_.frequencies_
+        self._n_features_out = self.n_components
+        return self
+
+    def transform(self, X):
+        """Features of the rows of ``X``, shape (n_samples, n_components)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
+                          dtype=[np.float64, np.float32])
+        return self.feature_map_.transform(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+class QMCKernelRidge(RegressorMixin, BaseEstimator):
+    """Kernel ridge regression on quasi-Monte Carlo Fourier features.
+
+    Fits ``min_b ||Z b - y||^2 + alpha ||b||^2`` with ``Z = QMCFourierFeatures(...)``
+    features, by rnla's sketched ridge solver (``SketchedRidge``), so the cost is
+    O(n n_components log) instead of kernel ridge's O(n^3).  Like scikit-learn's
+    ``KernelRidge`` it fits no intercept: centre ``y`` first if needed.
+
+    Parameters
+    ----------
+    alpha : float
+        Ridge penalty.
+    kernel, gamma, n_components, sequence, scramble, kind, nu, random_state
+        As in ``QMCFourierFeatures``.
+
+    Attributes
+    ----------
+    feature_map_ : rnla.features.FourierFeatureMap
+    ridge_ : SketchedRidge
+        The linear model on the features.
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rnla.estimators import QMCKernelRidge
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.uniform(-3, 3, (400, 1)); y = np.sin(X[:, 0])
+    >>> model = QMCKernelRidge(alpha=1e-3, gamma=0.5, n_components=64, random_state=0).fit(X, y)
+    >>> bool(np.abs(model.predict(X) - y).max() < 0.05)
+    True
+    """
+
+    def __init__(self, alpha: float = 1.0, kernel: str = "rbf", gamma: float | str = 1.0,
+                 n_components: int = 1000, sequence: str = "halton", scramble: bool = True,
+                 kind: str = "auto", nu: float = 1.5, random_state=None):
+        self.alpha = alpha
+        self.kernel = kernel
+        self.gamma = gamma
+        self.n_components = n_components
+        self.sequence = sequence
+        self.scramble = scramble
+        self.kind = kind
+        self.nu = nu
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        """Fit the ridge model on the features of ``X``.
+
+        Returns
+        -------
+        self
+        """
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], y_numeric=True,
+                             multi_output=True, dtype=[np.float64, np.float32])
+        rng = check_random_state(self.random_state)
+        self.feature_map_ = _feature_map(self, X, rng)
+        Z = self.feature_map_.transform(X)
+        self.ridge_ = SketchedRidge(alpha=self.alpha, fit_intercept=False,
+                                    random_state=rng.randint(np.iinfo(np.int32).max)).fit(Z, y)
+        return self
+
+    def predict(self, X):
+        """Predictions ``z(X) b``."""
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
+                          dtype=[np.float64, np.float32])
+        return self.ridge_.predict(self.feature_map_.transform(X))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.target_tags.multi_output = True
+        return tags
