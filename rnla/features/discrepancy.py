@@ -133,7 +133,7 @@ def box_discrepancy_squared(W, b, bandwidth: float = 1.0, kernel: str = "gaussia
     W, b, scale, kernel = _check_box(W, b, bandwidth, kernel)
     value, grad = _normalized_terms(W, b, scale, kernel, gradient)
     factor = 1.0 if normalized else float(np.prod(b / np.pi))
-    value = value * factor
+    value = float(value * factor)
     return (value, grad * factor) if gradient else value
 
 

@@ -82,7 +82,7 @@ def qmc_points(n: int, d: int, sequence: str = "halton", scramble: bool = True,
     --------
     >>> from rnla.features import qmc_points
     >>> t = qmc_points(8, 2, "lattice", scramble=False)
-    >>> sorted(t[:, 1] * 8)  # every coordinate of a lattice rule is equispaced
+    >>> sorted((t[:, 1] * 8).tolist())  # every coordinate of a lattice rule is equispaced
     [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]
     """
     sequence = check_option(sequence, "sequence", SEQUENCES)
