@@ -60,19 +60,30 @@ def machine() -> dict:
 
 
 def write_results(name: str, params: dict, rows: list[dict], columns: list[str],
-                  notes: str = "") -> Path:
-    """Write ``bench/results/<name>.json`` and a Markdown table ``<name>.md``."""
+                  notes: str = "", tables: list[tuple[str, list[dict], list[str]]] = ()
+                  ) -> Path:
+    """Write ``bench/results/<name>.json`` and a Markdown table ``<name>.md``.
+
+    ``tables`` adds further ``(title, rows, columns)`` tables to both files.
+    """
     RESULTS.mkdir(parents=True, exist_ok=True)
-    payload = {"benchmark": name, "machine": machine(), "params": params, "rows": rows}
+    all_rows = rows + [row for _, extra, _ in tables for row in extra]
+    payload = {"benchmark": name, "machine": machine(), "params": params, "rows": all_rows}
     (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=1, default=float))
-    lines = [f"# {name}", "", notes, "", "| " + " | ".join(columns) + " |",
-             "|" + "---|" * len(columns)]
-    for row in rows:
-        lines.append("| " + " | ".join(_fmt(row.get(c, "")) for c in columns) + " |")
+    lines = [f"# {name}", "", notes, ""] + _table(rows, columns)
+    for title, extra, extra_columns in tables:
+        lines += ["", f"## {title}", ""] + _table(extra, extra_columns)
     md = "\n".join(lines) + "\n"
     (RESULTS / f"{name}.md").write_text(md)
     print(md)
     return RESULTS / f"{name}.md"
+
+
+def _table(rows: list[dict], columns: list[str]) -> list[str]:
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows:
+        lines.append("| " + " | ".join(_fmt(row.get(c, "")) for c in columns) + " |")
+    return lines
 
 
 def _fmt(v) -> str:
