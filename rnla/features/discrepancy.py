@@ -42,8 +42,32 @@ __all__ = ["BOX_KERNELS", "box_discrepancy", "box_discrepancy_squared", "data_bo
 BOX_KERNELS = ("gaussian", "laplacian")
 
 
+_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(32)
+
+
 def _h_and_slope(x: np.ndarray, b: np.ndarray, scale: float, kernel: str):
-    """h_j(x), h_j'(x) and A_j, for frequencies of scale ``scale`` = 1/bandwidth."""
+    """h_j(x), h_j'(x) and A_j, for frequencies of scale ``scale`` = 1/bandwidth.
+
+    The closed forms subtract two terms of size p_j(x) to leave h_j(x) <= b_j/pi, so
+    for a narrow box (scale * b_j < 1) they lose the digits of h_j/b_j (all of them
+    for a constant column of data, b_j ~ 0).  There, h_j = (1/pi) int_0^b cos(tx)
+    phi(t) dt and h_j' = -(1/pi) int_0^b t sin(tx) phi(t) dt are integrated instead,
+    by 32-point Gauss-Legendre, exact to rounding while b_j |x| < 20.
+    """
+    h, slope, A = _closed_forms(x, b, scale, kernel)
+    narrow = (scale * b < 1.0) & (np.abs(b * x) < 20.0)
+    if narrow.any():
+        xm, bm = x[narrow][:, None], np.broadcast_to(b, x.shape)[narrow][:, None]
+        t = 0.5 * bm * (_NODES + 1.0)
+        w = 0.5 * bm * _WEIGHTS * (np.exp(-0.5 * (scale * t) ** 2) if kernel == "gaussian"
+                                   else np.exp(-scale * t)) / np.pi
+        h, slope = h.copy(), slope.copy()
+        h[narrow] = (w * np.cos(t * xm)).sum(axis=1)
+        slope[narrow] = -(w * t * np.sin(t * xm)).sum(axis=1)
+    return h, slope, A
+
+
+def _closed_forms(x: np.ndarray, b: np.ndarray, scale: float, kernel: str):
     if kernel == "gaussian":
         tau = scale
         zeta = (x + 1j * tau**2 * b) / (tau * np.sqrt(2.0))

@@ -217,3 +217,36 @@ def test_data_box(rng):
     np.testing.assert_allclose(data_box(X), X.max(0) - X.min(0))
     q = data_box(X, "quantile", 0.99, seed=0)
     assert (q < data_box(X)).all() and (q > 0).all()
+
+
+@pytest.mark.filterwarnings("ignore::scipy.integrate.IntegrationWarning")
+@pytest.mark.parametrize("kernel", ["gaussian", "laplacian"])
+@pytest.mark.parametrize("b", [1e-12, 1e-6, 0.05, 0.9])
+def test_narrow_boxes_keep_their_digits(kernel, b):
+    """h_j <= b_j/pi: for a narrow box (a constant column of data gives b_j ~ 0) h_j/b_j
+    must stay exact to rounding; the closed forms alone lose up to all of its digits."""
+    scale = 0.7
+    x = np.array([0.0, 0.3, -2.0, 5.0, 25.0])
+    h, slope, _ = _h_and_slope(x, np.full(x.size, b), scale, kernel)
+    phi = ((lambda t: np.exp(-0.5 * (scale * t) ** 2)) if kernel == "gaussian"
+           else (lambda t: np.exp(-scale * t)))
+    for xi, hi, si in zip(x, h, slope, strict=True):
+        ref = integrate.quad(lambda t, xi=xi: np.cos(t * xi) * phi(t), 0, b,
+                             epsabs=0, epsrel=1e-13)[0] / np.pi
+        ref_slope = -integrate.quad(lambda t, xi=xi: t * np.sin(t * xi) * phi(t), 0, b,
+                                    epsabs=0, epsrel=1e-13)[0] / np.pi
+        assert abs(hi - ref) <= 1e-13 * b / np.pi
+        assert abs(si - ref_slope) <= 1e-13 * b / np.pi * max(1.0, b)
+
+
+def test_constant_column_drops_out(rng):
+    """A constant column of data (b_j ~ 0) contributes factors 1 + O(b_j^2): the normalised
+    discrepancy equals that of the other columns, and stays positive."""
+    X = np.hstack([rng.random((200, 3)), np.zeros((200, 1))])
+    box = data_box(X)
+    for s in (64, 512):
+        W = spectral_frequencies(qmc_points(s, 4, "sobol", seed=0), 4, "gaussian", 0.5)
+        value = box_discrepancy_squared(W, box, 0.5, normalized=True)
+        assert value > 0
+        assert value == pytest.approx(
+            box_discrepancy_squared(W[:, :3], box[:3], 0.5, normalized=True), rel=1e-10)
