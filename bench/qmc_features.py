@@ -7,8 +7,8 @@
    relative error ||K - K~||_2 / ||K||_2 (and Frobenius) of cos/sin features against the
    number of output features 2^5..2^12, for MC, Halton, Sobol', lattice, digital net
    and learned sequences (all randomised; median over 5 seeds), with the normalised box
-   discrepancy of each set (box = ranges of the data; the learned sets minimise it over
-   the box of 0.99-quantiles of the coordinate differences).
+   discrepancy of each set (box = ranges of the data, the box the learned sets minimise
+   it over).
 2. Kernel ridge regression with the features on ``load_diabetes`` (rows scaled to norm
    <= 1, median bandwidth, 342 train / 100 test rows, alpha by 5-fold cross-validation of
    exact kernel ridge): relative test error

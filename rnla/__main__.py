@@ -1,5 +1,5 @@
-"""Command line: ``python -m rnla demo``, ``python -m rnla bench efficiency`` and
-``python -m rnla lp packing|covering MATRIX.mtx``."""
+"""Command line: ``python -m rnla demo`` (every sketch, MC vs QMC features),
+``python -m rnla bench efficiency`` and ``python -m rnla lp packing|covering MATRIX.mtx``."""
 
 from __future__ import annotations
 
@@ -51,6 +51,27 @@ def demo(n: int, d: int, seed: int) -> None:
     approx = rnla.leverage_scores(A, method="approx", seed=seed)
     print(f"approximate leverage scores: max relative error "
           f"{np.max(np.abs(approx - h) / h):.3f} (target 0.25)")
+    demo_features(seed)
+
+
+def demo_features(seed: int) -> None:
+    """Gram error and box discrepancy of MC and QMC Fourier features on one data set."""
+    from rnla import features
+
+    X = np.random.default_rng(seed).random((500, 4))
+    sigma = features.median_bandwidth(X)
+    K = features.kernel_matrix(X, bandwidth=sigma)
+    box = features.data_box(X)
+    print(f"\nGaussian-kernel features of a 500 x 4 matrix (bandwidth {sigma:.2f}), "
+          f"512 output features")
+    print(f"{'sequence':<14}{'Gram error':>12}{'box discrepancy^2':>20}")
+    for sequence in ("mc", "halton", "sobol", "lattice", "digital_net", "learned"):
+        fmap = features.FourierFeatureMap(512, "gaussian", sigma, sequence=sequence,
+                                          seed=seed).fit(X)
+        Z = fmap.transform(X)
+        error = np.linalg.norm(Z @ Z.T - K, 2) / np.linalg.norm(K, 2)
+        d2 = features.box_discrepancy_squared(fmap.frequencies_, box, sigma, normalized=True)
+        print(f"{sequence:<14}{error:>12.2e}{d2:>20.2e}")
 
 
 def bench_efficiency(args, parser) -> None:
@@ -119,7 +140,8 @@ def solve_lp(args, parser) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rnla", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    p_demo = sub.add_parser("demo", help="sketch a matrix with every operator")
+    p_demo = sub.add_parser("demo", help="sketch a matrix with every operator, and compare "
+                            "MC and QMC Fourier features")
     p_demo.add_argument("--n", type=int, default=2**16, help="rows (default 65536)")
     p_demo.add_argument("--d", type=int, default=50, help="columns (default 50)")
     p_demo.add_argument("--seed", type=int, default=0)

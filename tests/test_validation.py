@@ -151,3 +151,4 @@ def test_demo_cli_runs(capsys):
     assert main(["demo", "--n", "2048", "--d", "8"]) == 0
     out = capsys.readouterr().out
     assert "sparse_sign" in out and "approximate leverage" in out
+    assert "digital_net" in out and "learned" in out

@@ -72,7 +72,7 @@ class FourierFeatureMap:
     sequence : {"mc", "halton", "sobol", "lattice", "digital_net", "learned"} or array
         Point set of the frequencies.  ``"learned"`` starts from Halton and minimises
         the box discrepancy (``learn_sequence``; Gaussian and Laplacian kernels) over the
-        box of the 0.99-quantiles of the data's coordinate differences (``data_box``).
+        box that holds every difference of rows of the data (``data_box``).
         An array of shape (n_frequencies, D) gives the points directly
         (D = ``sequence_dimension(d, kernel)``, plus one for ``cos_phase``).
     kind : {"cos_sin", "cos_phase"}
@@ -146,11 +146,8 @@ class FourierFeatureMap:
             from rnla.features.learn import learn_sequence
 
             dense = X.toarray() if sp.issparse(X) else X
-            # the 0.99-quantile box, not the range: on load_digits the range box (set by
-            # outliers) gave learned sets a larger Gram error than MC for s <= 128
-            box = data_box(dense, "quantile", 0.99, seed=rng)
-            learned = learn_sequence(s, d, box, sigma, self.kernel, scramble=self.scramble,
-                                     seed=rng)
+            learned = learn_sequence(s, d, data_box(dense), sigma, self.kernel,
+                                     scramble=self.scramble, seed=rng)
             W = learned.frequencies
             t_phase = qmc_points(s, 1, "halton", self.scramble, rng)[:, 0]
         else:

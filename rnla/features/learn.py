@@ -12,6 +12,15 @@ squared box discrepancy :math:`\tilde D^2(W) = \pi^d/\prod_j b_j \cdot D_b(W)^2`
   of the classical sequence and minimises :math:`\tilde D^2` of the points so far
   plus itself, the earlier points frozen (at most ``greedy_steps`` L-BFGS-B steps,
   O(l d) each).  The result is extensible: its first k points do not depend on s.
+
+Both keep every coordinate :math:`w_{lj}` within :math:`[-r_j, r_j]`, the range of the
+starting set (:math:`r_j = \max_l |w^0_{lj}|`; for ``"greedy"`` over the first l
+starting points, which keeps it extensible): the projected variant, in frequency
+space.  The box discrepancy barely constrains a frequency in a coordinate whose box is
+narrow (the sinc factor is flat for :math:`|w_j| \ll 1/b_j`), and unbounded the
+optimiser let such frequencies drift ten standard deviations out; on ``load_digits``
+that made learned sets *worse* than MC below 1024 features, and 2.5x-4x better with
+the bound.
 """
 
 from __future__ import annotations
@@ -154,7 +163,9 @@ def _learn_global(W0, b, scale, kernel, initial, maxiter, tol):
             best[0], best[1] = value, intermediate_result.x.copy()
 
     if maxiter > 0:
+        reach = np.broadcast_to(np.abs(W0).max(axis=0), shape).ravel()
         result = minimize(objective, W0.ravel(), jac=True, method="L-BFGS-B", callback=record,
+                          bounds=list(zip(-reach, reach, strict=True)),
                           options={"maxiter": maxiter, "ftol": tol, "gtol": 0.0})
         n_iter = int(result.nit)
     else:
@@ -179,7 +190,10 @@ def _learn_greedy(W0, b, scale, kernel, steps, tol):
     A = np.prod(_h_and_slope(np.zeros((1, d)), b, scale, kernel)[2] * (np.pi / b))
     h_total, pairs_total = 0.0, 0.0  # sum_l H(w_l) and sum_{l,m} G(w_l, w_m) so far
     trace, n_iter = [], 0
+    reach = np.zeros(d)
     for i in range(s):
+        reach = np.maximum(reach, np.abs(W0[i]))  # range of the starting points so far
+        bounds = list(zip(-reach, reach, strict=True))
         count, previous = i + 1, W[:i]
 
         def objective(w, count=count, previous=previous):
@@ -197,7 +211,7 @@ def _learn_greedy(W0, b, scale, kernel, steps, tol):
                 value, grad = objective(x)
                 return value / ref, grad / ref
 
-            result = minimize(scaled, w, jac=True, method="L-BFGS-B",
+            result = minimize(scaled, w, jac=True, method="L-BFGS-B", bounds=bounds,
                               options={"maxiter": steps, "ftol": tol, "gtol": 0.0})
             if result.fun * ref <= start:
                 w = result.x

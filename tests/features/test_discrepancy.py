@@ -178,6 +178,8 @@ def test_qmc_has_lower_discrepancy_than_mc():
 def test_global_learning_is_monotone(rng):
     """Spec oracle 11: the optimiser never increases D^2; it lowers it from Halton."""
     res = learn_sequence(64, 3, np.array([2.0, 3.0, 1.0]), 0.8, seed=1, maxiter=30)
+    start = spectral_frequencies(qmc_points(64, 3, "halton", seed=1), 3, "gaussian", 0.8)
+    assert (np.abs(res.frequencies) <= np.abs(start).max(axis=0)).all()  # projected variant
     assert res.trace[0] == pytest.approx(res.initial)
     assert (np.diff(res.trace) <= 0).all()
     assert res.final <= res.trace[-1] * (1 + 1e-12) and res.final < 0.5 * res.initial
