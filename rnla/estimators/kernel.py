@@ -54,7 +54,7 @@ class QMCFourierFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     Approximates ``k(x, y) = exp(-gamma ||x - y||^2)`` (``kernel="rbf"``) by
     ``z(x)^T z(y)`` with frequencies from a low-discrepancy sequence instead of
     i.i.d. Gaussian draws: for the same ``n_components`` the Gram-matrix error is
-    typically 2x-3x lower than RBFSampler's (see ``docs/features.md``).
+    about 2x lower than RBFSampler's with ``sequence="sobol"`` (see ``docs/features.md``).
 
     Parameters
     ----------
