@@ -87,6 +87,12 @@ def _closed_forms(x: np.ndarray, b: np.ndarray, scale: float, kernel: str):
     return h, slope, A
 
 
+def _normalized_h(W: np.ndarray, b: np.ndarray, scale: float, kernel: str):
+    """h_j, h_j' and A_j divided by b_j/pi (the sinc kernel's value at 0): all O(1)."""
+    h, slope, A = _h_and_slope(W, b, scale, kernel)
+    return h * (np.pi / b), slope * (np.pi / b), A * (np.pi / b)
+
+
 def _products_but_one(F: np.ndarray) -> np.ndarray:
     """``out[l, j] = prod_{k != j} F[l, k]`` by prefix and suffix products (no division)."""
     ones = np.ones((F.shape[0], 1))
@@ -99,8 +105,7 @@ def _normalized_terms(W: np.ndarray, b: np.ndarray, scale: float, kernel: str,
                       gradient: bool):
     """Normalised D^2 (times pi^d / prod b) and its gradient in W (or None)."""
     s = W.shape[0]
-    h, slope, A = _h_and_slope(W, b, scale, kernel)
-    h, slope, A = h * (np.pi / b), slope * (np.pi / b), A * (np.pi / b)
+    h, slope, A = _normalized_h(W, b, scale, kernel)
     pair_sum, pair_grad = kernels().sinc_box_sum(W, W, b, gradient)
     value = np.prod(A) - 2.0 / s * np.prod(h, axis=1).sum() + pair_sum / s**2
     if not gradient:

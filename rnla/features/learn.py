@@ -37,7 +37,7 @@ from rnla.backend import kernels
 from rnla.features.discrepancy import (
     BOX_KERNELS,
     _check_box,
-    _h_and_slope,
+    _normalized_h,
     _normalized_terms,
     _products_but_one,
 )
@@ -175,8 +175,8 @@ def _learn_global(W0, b, scale, kernel, initial, maxiter, tol):
 
 def _new_point_terms(w, previous, b, scale, kernel):
     """H(w) = prod_j h_j(w_j), sum_m G(w, w_m) over the frozen points, and their gradients."""
-    h, slope, _ = _h_and_slope(w[None, :], b, scale, kernel)
-    h, slope = h[0] * (np.pi / b), slope[0] * (np.pi / b)
+    h, slope, _ = _normalized_h(w[None, :], b, scale, kernel)
+    h, slope = h[0], slope[0]
     dH = slope * _products_but_one(h[None, :])[0]
     if previous.shape[0] == 0:
         return np.prod(h), dH, 0.0, np.zeros_like(w)
@@ -187,7 +187,7 @@ def _new_point_terms(w, previous, b, scale, kernel):
 def _learn_greedy(W0, b, scale, kernel, steps, tol):
     s, d = W0.shape
     W = np.empty_like(W0)
-    A = np.prod(_h_and_slope(np.zeros((1, d)), b, scale, kernel)[2] * (np.pi / b))
+    A = np.prod(_normalized_h(np.zeros((1, d)), b, scale, kernel)[2])
     h_total, pairs_total = 0.0, 0.0  # sum_l H(w_l) and sum_{l,m} G(w_l, w_m) so far
     trace, n_iter = [], 0
     reach = np.zeros(d)
