@@ -26,6 +26,7 @@ from rnla._random import SeedLike, as_generator
 from rnla._validation import check_int, check_matrix, check_option, check_real
 from rnla.backend import kernels
 from rnla.features.discrepancy import BOX_KERNELS, data_box
+from rnla.features.learn import learn_sequence
 from rnla.features.sequences import SEQUENCES, max_dimension, qmc_points
 from rnla.features.spectral import KERNELS, sequence_dimension, spectral_frequencies
 
@@ -143,8 +144,6 @@ class FourierFeatureMap:
         s = self.n_frequencies
         D = sequence_dimension(d, self.kernel) + (self.kind == "cos_phase")
         if isinstance(self.sequence, str) and self.sequence == "learned":
-            from rnla.features.learn import learn_sequence
-
             dense = X.toarray() if sp.issparse(X) else X
             learned = learn_sequence(s, d, data_box(dense), sigma, self.kernel,
                                      scramble=self.scramble, seed=rng)
