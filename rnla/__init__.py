@@ -27,19 +27,29 @@ __version__ = "0.1.0"
 #: estimators need scikit-learn, so they load on first access (``rnla.SketchedRidge``)
 _ESTIMATORS = ("SketchedLinearRegression", "SketchedRidge", "QMCFourierFeatures",
                "QMCKernelRidge")
+#: subpackages loaded on first access, so that ``import rnla`` stays cheap
+_SUBPACKAGES = ("lp", "efficiency", "estimators")
 
 
 def __getattr__(name: str):
-    if name in _ESTIMATORS:
-        from rnla import estimators
+    import importlib
 
-        return getattr(estimators, name)
+    if name in _ESTIMATORS:
+        return getattr(importlib.import_module("rnla.estimators"), name)
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"rnla.{name}")
     raise AttributeError(f"module 'rnla' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_ESTIMATORS) | set(_SUBPACKAGES))
 
 
 __all__ = [
     "sketch",
     "features",
+    "lp",
+    "efficiency",
     "fourier_features",
     "FourierFeatureMap",
     "lstsq",

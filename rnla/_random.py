@@ -1,41 +1,62 @@
-"""Seed handling: one place turns every accepted ``seed`` into a generator.
+"""Randomness: one place turns every accepted ``rng`` into a generator.
 
-Accepted seeds are ``None`` (fresh OS entropy), an ``int``, a
-``numpy.random.SeedSequence`` or a ``numpy.random.Generator``.  Same int seed,
-same stream; a ``Generator`` is used as is (and advanced), as in scikit-learn.
+Accepted values follow SPEC 7 (scientific Python's common random-state
+convention): ``None`` (fresh OS entropy), an ``int``, a
+``numpy.random.SeedSequence``, a ``numpy.random.Generator`` (used as is, and
+advanced) or a legacy ``numpy.random.RandomState`` (a seed is drawn from it).
+Same int, same stream.  The keyword ``seed`` is the older spelling of ``rng``;
+public functions accept it for one release with a ``DeprecationWarning``.
 """
 
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 
-__all__ = ["SeedLike", "as_generator", "spawn", "draw_key"]
+__all__ = ["SeedLike", "as_generator", "spawn", "draw_key", "resolve_rng", "NOT_GIVEN"]
 
-SeedLike = None | int | np.integer | np.random.SeedSequence | np.random.Generator
+SeedLike = (None | int | np.integer | np.random.SeedSequence | np.random.Generator
+            | np.random.RandomState)
+
+#: default of a deprecated ``seed`` keyword: tells "not passed" from ``seed=None``
+NOT_GIVEN = object()
 
 
-def as_generator(seed: SeedLike) -> np.random.Generator:
+def as_generator(seed: SeedLike, name: str = "seed") -> np.random.Generator:
     """Return a ``numpy.random.Generator`` for ``seed``.
 
     Raises
     ------
     TypeError
-        If ``seed`` is not None, an int, a SeedSequence or a Generator.
+        If ``seed`` is not None, an int, a SeedSequence, a Generator or a RandomState.
     """
     if isinstance(seed, np.random.Generator):
         return seed
     if seed is None or isinstance(seed, np.random.SeedSequence):
         return np.random.default_rng(seed)
+    if isinstance(seed, np.random.RandomState):
+        return np.random.default_rng(int(seed.randint(0, 2**31 - 1)))
     if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
         if seed < 0:
-            raise ValueError(f"`seed` must be a non-negative int; got {seed}")
+            raise ValueError(f"`{name}` must be a non-negative int; got {seed}")
         return np.random.default_rng(int(seed))
     raise TypeError(
-        "`seed` must be None, an int, a numpy.random.SeedSequence or a "
-        f"numpy.random.Generator; got {type(seed).__name__}"
+        f"`{name}` must be None, an int, a numpy.random.SeedSequence, a "
+        f"numpy.random.Generator or a numpy.random.RandomState; got {type(seed).__name__}"
     )
+
+
+def resolve_rng(rng: SeedLike, seed=NOT_GIVEN, stacklevel: int = 3) -> SeedLike:
+    """Return the randomness a caller asked for through ``rng`` or the deprecated ``seed``."""
+    if seed is NOT_GIVEN:
+        return rng
+    warnings.warn("`seed` is deprecated and will be removed in the next release; use `rng`",
+                  DeprecationWarning, stacklevel=stacklevel)
+    if rng is not None:
+        raise TypeError("pass either `rng` or the deprecated `seed`, not both")
+    return seed
 
 
 def spawn(seed: SeedLike, n: int) -> list[np.random.Generator]:

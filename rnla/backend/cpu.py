@@ -38,7 +38,8 @@ __all__ = [
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _CACHE_BUDGET = 512 * 1024  # bytes of one L2-resident FWHT block
-_PARTIALS_BUDGET = 256 * 2**20  # bytes of per-thread partial sums in sparse-sign kernels
+_PARTIALS_BUDGET = 256 * 2**20  # bytes of per-chunk partial sums in sparse-sign kernels
+_SKETCH_ROW_CHUNKS = 8  # row chunks of the sparse-sign kernels, whatever the thread count
 
 # --------------------------------------------------------------------------- RNG
 
@@ -417,13 +418,15 @@ def sparse_sign_apply(A, rows: np.ndarray, signs: np.ndarray, scale: float, k: i
 
     ``A`` is a C- or F-contiguous ndarray or a CSR/CSC matrix; cost O(nnz(A) s).
     The result is a dense k x d array in A's dtype.  C-order and CSR inputs are
-    split into row chunks, one per thread, with private partial sums (up to
-    ``_PARTIALS_BUDGET`` bytes; beyond it columns are split instead): the result
-    is bitwise reproducible for a given thread count.  F-order and CSC inputs
+    split into at most ``_SKETCH_ROW_CHUNKS`` row chunks (a number fixed by n), with
+    private partial sums (up to ``_PARTIALS_BUDGET`` bytes; beyond it columns are
+    split instead): the result is bitwise the same for any thread count.  F-order and CSC inputs
     are split by columns: reproducible for any thread count.
     """
     nthreads = numba.get_num_threads()
-    nchunk = max(1, min(nthreads, A.shape[0] // 1024))  # row chunks with private partials
+    # row chunks with private partial sums: their number depends on n only, never on the
+    # thread count, so the summation order (and the result) is the same for any threads
+    nchunk = max(1, min(_SKETCH_ROW_CHUNKS, A.shape[0] // 1024))
     partials_fit = nchunk * k * A.shape[1] * A.dtype.itemsize <= _PARTIALS_BUDGET
     if isinstance(A, np.ndarray):
         if not A.flags.c_contiguous:

@@ -82,6 +82,7 @@ class QMCFourierFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     Attributes
     ----------
     frequencies_ : ndarray of shape (n_frequencies, n_features_in_)
+        In X's dtype (float32 stays float32).
     feature_map_ : rnla.features.FourierFeatureMap
     n_features_in_ : int
 
@@ -116,7 +117,8 @@ class QMCFourierFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         X = validate_data(self, X, accept_sparse=["csr", "csc"],
                           dtype=[np.float64, np.float32])
         self.feature_map_ = _feature_map(self, X, self.random_state)
-        self.frequencies_ = self.feature_map_.frequencies_
+        # fitted attributes in X's dtype, as RBFSampler; the map keeps its float64 draw
+        self.frequencies_ = self.feature_map_.frequencies_.astype(X.dtype, copy=False)
         self._n_features_out = self.n_components
         return self
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-import scipy.linalg as sla
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from rnla.lstsq import ridge
+from rnla.lstsq import default_sketch_size, ridge
 
 __all__ = ["SketchedLinearRegression", "SketchedRidge"]
 
@@ -54,14 +53,15 @@ class _SketchedLinearModel(RegressorMixin, BaseEstimator):
         else:
             penalty = np.full(d, penalty)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        if X.shape[0] < X.shape[1]:
-            coef, self.n_iter_ = self._direct(X, y, penalty), 0
-        else:
-            res = ridge(X, y, penalty, method=self.method, sketch=self.sketch,
-                        sketch_size=self.sketch_size, solver=self.solver, tol=self.tol,
-                        maxiter=self.max_iter, seed=seed)
-            coef, self.n_iter_ = res.x, res.n_iter
-            self.converged_ = res.converged
+        method = self.method
+        if method != "direct" and (self.sketch_size or default_sketch_size(n, X.shape[1])) >= n:
+            method = "auto"  # a sketch as large as X cannot pay: LAPACK solves it
+        res = ridge(X, y, penalty, method=method, sketch=self.sketch,
+                    sketch_size=self.sketch_size, solver=self.solver, tol=self.tol,
+                    maxiter=self.max_iter, rng=seed)
+        coef, self.n_iter_ = res.x, res.n_iter
+        self.converged_ = res.converged
+        self.solver_method_ = res.method
         coef = np.asarray(coef)
         if self.fit_intercept:
             self.intercept_ = coef[-1]
@@ -70,16 +70,6 @@ class _SketchedLinearModel(RegressorMixin, BaseEstimator):
             self.intercept_ = 0.0
         self.coef_ = coef.T
         return self
-
-    @staticmethod
-    def _direct(X, y, penalty):
-        """Wide problems (fewer rows than columns): sketching the rows cannot help, so
-        solve the (minimum-norm) problem directly."""
-        X = X.toarray() if sp.issparse(X) else X
-        if penalty.any():
-            X = np.vstack([X, np.diag(np.sqrt(penalty)).astype(X.dtype)])
-            y = np.concatenate([y, np.zeros((len(penalty),) + y.shape[1:], y.dtype)])
-        return sla.lstsq(X, y)[0]
 
     def predict(self, X):
         """Predict ``X coef_^T + intercept_``."""
@@ -106,16 +96,17 @@ class SketchedLinearRegression(_SketchedLinearModel):
     ----------
     fit_intercept : bool, default=True
         Fit an (unpenalised) intercept.
-    method : {"precondition", "sketch_solve", "ihs"}, default="precondition"
+    method : {"auto", "direct", "precondition", "sketch_solve", "ihs"}, default="auto"
         See :func:`rnla.lstsq`; ``"sketch_solve"`` is fast but approximate.
     sketch : str, default="sparse_sign"
         Sketch kind.
     sketch_size : int, default=None
-        Rows of the sketch (default 4 x n_features).
+        Rows of the sketch (default ``rnla.lstsq.default_sketch_size``).
     solver : {"cg", "lsqr", "lsmr"}, default="cg"
         Iterative method for ``method="precondition"``.
-    tol : float, default=1e-12
-        Stopping tolerance (LSQR's ``atol = btol``).
+    tol : float, default=None
+        Tolerance on the estimated backward error (default ``4 eps``; see
+        :func:`rnla.lstsq`).
     max_iter : int, default=None
         Iteration limit (default from the sketch size and ``tol``).
     random_state : int, RandomState instance or None, default=None
@@ -126,9 +117,11 @@ class SketchedLinearRegression(_SketchedLinearModel):
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
     intercept_ : float or ndarray of shape (n_targets,)
     n_iter_ : int
-        Iterations of the solver (0 when a wide problem was solved directly).
+        Iterations of the solver (0 when LAPACK solved the problem directly).
     converged_ : bool
-        Whether the solver met ``tol`` (absent after a direct solve).
+        Whether the solver met ``tol`` (True after a direct solve).
+    solver_method_ : str
+        The path that ran (``"direct"`` or a sketched method), as ``LstsqResult.method``.
     n_features_in_ : int
 
     Examples
@@ -142,9 +135,9 @@ class SketchedLinearRegression(_SketchedLinearModel):
     (3.0, True)
     """
 
-    def __init__(self, *, fit_intercept: bool = True, method: str = "precondition",
+    def __init__(self, *, fit_intercept: bool = True, method: str = "auto",
                  sketch: str = "sparse_sign", sketch_size: int | None = None,
-                 solver: str = "cg", tol: float = 1e-12, max_iter: int | None = None,
+                 solver: str = "cg", tol: float | None = None, max_iter: int | None = None,
                  random_state=None):
         self.fit_intercept = fit_intercept
         self.method = method
@@ -190,8 +183,8 @@ class SketchedRidge(_SketchedLinearModel):
     """
 
     def __init__(self, alpha: float = 1.0, *, fit_intercept: bool = True,
-                 method: str = "precondition", sketch: str = "sparse_sign",
-                 sketch_size: int | None = None, solver: str = "cg", tol: float = 1e-12,
+                 method: str = "auto", sketch: str = "sparse_sign",
+                 sketch_size: int | None = None, solver: str = "cg", tol: float | None = None,
                  max_iter: int | None = None, random_state=None):
         self.alpha = alpha
         self.fit_intercept = fit_intercept

@@ -34,7 +34,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from rnla._random import SeedLike, as_generator
-from rnla._validation import check_int, check_option
+from rnla._validation import check_int, check_option, check_real
 from rnla.backend import kernels
 from rnla.lp._problem import (
     StandardForm,
@@ -307,8 +307,8 @@ def _solve(M: sp.csc_array, w, h, eps, method, max_iter, seed, callback, time_li
     check_option(method, "method", ("dbscd", "coordinate"))
     if max_iter is not None:
         max_iter = check_int(max_iter, "max_iter", low=1)
-    if time_limit is not None and not (float(time_limit) > 0):
-        raise ValueError(f"`time_limit` must be positive seconds; got {time_limit!r}")
+    if time_limit is not None:
+        time_limit = check_real(time_limit, "time_limit", 0.0, None, low_open=True)
     if callback is not None and not callable(callback):
         raise TypeError(f"`callback` must be callable; got {type(callback).__name__}")
     sf = standard_form(M, w, h, zero_column_error)

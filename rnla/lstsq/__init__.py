@@ -2,6 +2,7 @@
 iterative Hessian sketch."""
 
 from rnla.lstsq._result import LstsqResult
-from rnla.lstsq.solve import METHODS, SOLVERS, default_sketch_size, lstsq, ridge
+from rnla.lstsq.solve import METHODS, SOLVERS, choose_method, default_sketch_size, lstsq, ridge
 
-__all__ = ["lstsq", "ridge", "LstsqResult", "default_sketch_size", "METHODS", "SOLVERS"]
+__all__ = ["lstsq", "ridge", "LstsqResult", "default_sketch_size", "choose_method", "METHODS",
+           "SOLVERS"]

@@ -1,36 +1,53 @@
 r"""Iterative phases of the sketched least-squares solvers.
 
-All of them solve ``min ||B - A X||^2 + sum_i alpha_i X_i^2`` column by column for a
-preconditioner ``N`` (``rnla.lstsq._precondition``), starting from ``X0``:
+All of them solve ``min ||B - A X||^2 + sum_i alpha_i X_i^2`` column by column
+for a preconditioner ``N`` (``rnla.lstsq._precondition``), starting from ``X0``
+(the sketch-and-solve point), by **sketch-and-precondition with iterative
+refinement** (SPIR; with the heavy-ball inner solver, FOSSILS; Epperly, Meier
+and Nakatsukasa 2024).  Each refinement step recomputes the residual
+``r = b - A x`` from x, solves the preconditioned correction equation
 
-* ``lsqr`` / ``lsmr``: scipy.sparse.linalg on the LinearOperator ``[A; diag(sqrt(alpha))] N``
-  with the warm start folded into the right-hand side (two passes over A per
-  iteration);
-* ``cg``: conjugate gradients on the preconditioned normal equations
-  ``N^T (A^T A + diag(alpha)) N y = N^T (A^T b - ...)`` (CGLS), whose one
-  product ``A^T (A p)`` per iteration is a single fused pass over A;
-* ``heavy_ball``: iterative sketching with momentum (Pilanci and Wainwright's
-  iterative Hessian sketch with a fixed sketch, accelerated), one fused pass
-  that recomputes the residual exactly at every step;
-* ``ihs_fresh``: the iterative Hessian sketch with a new sketch per step.
+.. math:: N^T (A^T A + D) N \, \delta y = N^T (A^T r - D x)
 
-Every stopping test is LSQR's: column j stops when ``||r_j|| <= tol ||b_j||``
-(consistent systems) or ``||(A N)^T r_j|| <= tol ||A N|| ||r_j||`` (the
-backward-error test for inconsistent systems).
+from zero with an inner solver, and updates ``x += N \delta y``.  One plain
+sketch-and-precondition run is not backward stable on ill-conditioned problems
+(Meier, Nakatsukasa, Townsend and Webb 2024); refinement makes it so.
+
+The stopping test is on the Karlson--Walden estimate of the normwise relative
+backward error (``BackwardError``), computed from the sketch's spectrum at no
+extra pass over A: ``converged`` means that x solves a nearby problem
+``min ||(A + dA) x - (b + db)||`` with ``||[dA, theta db]||_F <= tol ||A||_F``,
+as LAPACK's QR solver guarantees with tol of the order of the unit roundoff.
+
+Inner solvers (same names as ``solver=`` and ``method=`` in ``rnla.lstsq``):
+
+* ``cg``: conjugate gradients on the correction equation (CGLS), one fused
+  pass ``A^T (A p)`` over A per iteration;
+* ``lsqr`` / ``lsmr``: scipy.sparse.linalg on ``[A; diag(sqrt(alpha))] N`` with
+  the residual as right-hand side (two passes per iteration);
+* ``heavy_ball``: Polyak's momentum with the parameters that a Gaussian sketch's
+  Marchenko--Pastur spectrum makes optimal (the fixed-sketch iterative Hessian
+  sketch; FOSSILS), one fused pass per iteration;
+* ``run_ihs_fresh``: the iterative Hessian sketch with a new sketch per step.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg as sla
 import scipy.sparse.linalg as spla
 
+from rnla._status import Status
 from rnla.backend import kernels
 
-__all__ = ["GramOperator", "run_lsqr", "run_cg", "run_heavy_ball", "run_ihs_fresh", "stopped"]
+__all__ = ["GramOperator", "BackwardError", "refine", "run_ihs_fresh", "CHECK_EVERY"]
 
-#: status codes shared by LstsqResult
-CONVERGED, MAXITER, ILL_CONDITIONED, DIVERGED, NO_ITERATION, ATTAINED = 0, 1, 2, 3, 4, 5
+_EPS = np.finfo(np.float64).eps
+
+#: iterations between two backward-error checks after the first refinement step
+CHECK_EVERY = 5
 
 
 class GramOperator:
@@ -51,6 +68,13 @@ class GramOperator:
             rr += np.einsum("ij,ij->j", aX, X)
         return G, rr
 
+    def residual(self, X: np.ndarray, B: np.ndarray) -> np.ndarray:
+        """The augmented residuals ``[B - A X; -diag(sqrt(alpha)) X]``."""
+        R = B - np.asarray(self.A @ X, dtype=np.float64)
+        if self.alpha is not None:
+            R = np.vstack([R, -np.sqrt(self.alpha)[:, None] * X])
+        return R
+
     def gram(self, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(A^T A + alpha I) P`` and ``||A P||^2 + alpha ||P||^2`` per column."""
         G, qq = self._normal_residual(self.A, P)
@@ -62,95 +86,54 @@ class GramOperator:
         return G, qq
 
 
-def stopped(S: np.ndarray, rr: np.ndarray, norm_AN: float, bnorm: np.ndarray,
-            tol: float) -> np.ndarray:
-    """LSQR's tests S1 and S2 per column (S: preconditioned gradient, rr: ||r||^2)."""
-    rnorm = np.sqrt(np.maximum(rr, 0.0))
-    return (rnorm <= tol * bnorm) | (_norms(S) <= tol * norm_AN * rnorm)
-
-
 def _norms(S: np.ndarray) -> np.ndarray:
     return np.sqrt(np.einsum("ij,ij->j", S, S))
 
 
-class _Stagnation:
-    """Detects that a gradient recomputed from x has stopped decreasing.
+class BackwardError:
+    r"""Karlson--Walden estimate of the normwise relative backward error, per column.
 
-    ``N^T A^T (b - A x)`` cannot be computed more accurately than about
-    u cond(A) (||r|| + ||A|| ||x||), which for an ill-conditioned A lies above
-    ``tol``.  An iteration whose best gradient norm has not halved within
-    ``window`` steps has reached that floor: its x is as accurate as the
-    arithmetic allows (status ``ATTAINED``).
+    For the weight :math:`\theta = \|A\|_F / \|b\|` (perturbations of A and b
+    count alike, relative to their size) and :math:`\mu = \theta^2 / (1 + \theta^2
+    \|x\|^2)`,
+
+    .. math:: \eta(x) = \frac{\sqrt{\mu}}{\|A\|_F}
+              \left\| (A^T A + \mu \|r\|^2 I)^{-1/2} A^T r \right\|,
+
+    within a factor :math:`\sqrt 2` of the smallest :math:`\|[\Delta A, \theta
+    \Delta b]\|_F / \|A\|_F` for which x solves the perturbed problem (Karlson and
+    Walden 1997; Gratton 1996).  ``A^T A`` is replaced by the sketch's ``R^T R``,
+    which an embedding with distortion eps matches within a factor
+    ``((1 + eps)/(1 - eps))^2``; for ridge, A is the augmented matrix.
     """
 
-    def __init__(self, window: int):
-        self.window = window
-        self.best = None
-        self.since = 0
+    def __init__(self, pre, bnorm: np.ndarray):
+        s, self._Vt = pre.spectrum()
+        self._s2 = s[:, None] ** 2
+        self.norm_fro = float(np.sqrt(np.sum(s**2)))
+        with np.errstate(divide="ignore"):
+            self._theta2 = (self.norm_fro / bnorm) ** 2
 
-    def __call__(self, snorm: np.ndarray, done: np.ndarray) -> bool:
-        snorm = np.where(done, 0.0, snorm)
-        if self.best is None or np.all(snorm <= 0.5 * self.best):
-            self.best, self.since = snorm, 0
-            return False
-        self.since += 1
-        return self.since >= self.window
+    def __call__(self, X: np.ndarray, rr: np.ndarray, G: np.ndarray) -> np.ndarray:
+        xx = np.einsum("ij,ij->j", X, X)
+        t2 = self._theta2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mu = np.where(np.isinf(t2), 1.0 / xx, t2 / (1.0 + t2 * xx))
+            W = (self._Vt @ G) / np.sqrt(self._s2 + mu * np.maximum(rr, 0.0))
+            eta = np.sqrt(mu) * _norms(W) / self.norm_fro
+        return np.where(rr <= 0.0, 0.0, np.nan_to_num(eta, nan=0.0))
 
 
-def run_lsqr(A, pre, alpha: np.ndarray | None, B: np.ndarray, X0: np.ndarray, tol: float,
-             maxiter: int, solver: str):
-    """scipy's LSQR or LSMR on ``[A; diag(sqrt(alpha))] N`` per column of B.
+@dataclass
+class _Inner:
+    """What an inner solve returns: the correction in y coordinates, iterations, and the
+    coefficients that estimate the preconditioned condition number (or None)."""
 
-    The warm start enters as the shifted right-hand side ``r0 = b - A x0``, and
-    ``btol`` is rescaled by ``||b|| / ||r0||`` so that the test still reads
-    ``||b - A x|| <= tol ||b||`` (as RandLAPACK's Blendenpik driver does).
-    Returns ``(X, n_iter, status, condition_estimate, None)``.
-    """
-    n, d = A.shape
-    k = pre.rank
-    ridge = alpha is not None
-    root = np.sqrt(alpha) if ridge else None
-
-    def matvec(y):
-        z = pre.apply(np.asarray(y).reshape(-1))
-        out = A @ z
-        return np.concatenate([out, root * z]) if ridge else out
-
-    def rmatvec(u):
-        u = np.asarray(u).reshape(-1)
-        g = A.T @ u[:n]
-        if ridge:
-            g = g + root * u[n:]
-        return pre.apply_transpose(g)
-
-    op = spla.LinearOperator((n + (d if ridge else 0), k), matvec=matvec, rmatvec=rmatvec,
-                             dtype=np.float64)
-    X = X0.copy()
-    n_iter, status, conds = 0, CONVERGED, []
-    for j in range(B.shape[1]):
-        r0 = B[:, j] - A @ X0[:, j]
-        if ridge:
-            r0 = np.concatenate([r0, -root * X0[:, j]])
-        bnorm, r0norm = np.linalg.norm(B[:, j]), np.linalg.norm(r0)
-        if r0norm <= tol * bnorm or r0norm == 0.0:
-            continue
-        btol = min(tol * bnorm / r0norm, 0.5)
-        if solver == "lsqr":
-            out = spla.lsqr(op, r0, atol=tol, btol=btol, conlim=1 / np.finfo(float).eps,
-                            iter_lim=maxiter)
-            y, istop, itn, acond = out[0], out[1], out[2], out[6]
-        else:
-            out = spla.lsmr(op, r0, atol=tol, btol=btol, conlim=1 / np.finfo(float).eps,
-                            maxiter=maxiter)
-            y, istop, itn, acond = out[0], out[1], out[2], out[6]
-        X[:, j] += pre.apply(y)
-        n_iter = max(n_iter, itn)
-        conds.append(acond)
-        if istop in (3, 6):
-            status = max(status, ILL_CONDITIONED)
-        elif istop == 7 or itn >= maxiter:
-            status = max(status, MAXITER)
-    return X, n_iter, status, (max(conds) if conds else None), None
+    Y: np.ndarray
+    n_iter: int
+    cond: float | None = None
+    diverged: bool = False
+    checked: bool = False  # the last check saw exactly this Y
 
 
 def _lanczos_condition(alphas: list[float], betas: list[float]) -> float | None:
@@ -166,152 +149,329 @@ def _lanczos_condition(alphas: list[float], betas: list[float]) -> float | None:
     return float(np.sqrt(ev[-1] / ev[0])) if ev[0] > 0 else float("inf")
 
 
-def run_cg(op: GramOperator, pre, B: np.ndarray, X0: np.ndarray, tol: float, maxiter: int,
-           start=None):
-    """Preconditioned CG on the normal equations, one fused pass over A per iteration.
+def _cg(op: GramOperator, pre, C: np.ndarray, live: np.ndarray, budget: int,
+        thresh: np.ndarray | None, check=None, **_) -> _Inner:
+    """CG on ``N^T (A^T A + D) N Y = C`` from Y = 0, one fused pass per iteration.
 
-    In y = N^{-1}(x - x0) coordinates: ``s = N^T A^T r`` is updated by the
-    recurrence ``s -= a N^T A^T A N p``, so each iteration needs only the fused
-    product ``A^T (A N p)``.  Because recurrences drift, convergence is
-    confirmed on the gradient recomputed from x.  If the confirmation fails, CG
-    restarts from x, and each restart must cut the recomputed gradient by 100
-    (or reach ``tol``); a restart that does not even halve it has met the
-    rounding floor u cond(A) (status ``ATTAINED``).
-    ``start`` is ``op.residual_gradient(X0, B)`` when the caller has it.
-    Returns ``(X, n_iter, status, condition_estimate, rr)`` with rr the squared
-    residual norms at X.
+    Column j stops when its update ``||a_j p_j||`` falls below ``thresh[j]`` (the
+    first refinement step), when ``check(Y)`` (called every ``CHECK_EVERY``
+    iterations) says so, or after ``budget`` iterations.
     """
-    bnorm = np.linalg.norm(B, axis=0)
-    X = X0.copy()
-    n_iter, norm_AN, cond, status = 0, 1.0, None, MAXITER
-    previous = None  # recomputed gradient norms at the previous restart
-    while True:
-        G, rr = op.residual_gradient(X, B) if start is None else start
-        start = None
-        S = pre.apply_transpose(G)
-        snorm = _norms(S)
-        done = stopped(S, rr, norm_AN, bnorm, tol)
-        if done.all():
-            status = CONVERGED
-            break
-        if previous is not None and np.all(done | (snorm > 0.5 * previous)):
-            status = ATTAINED
-            break
-        if n_iter >= maxiter:
-            break
-        # the first cycle runs to tol; restarts only need to show progress
-        target = 0.0 if previous is None else 1e-2 * snorm
-        previous = snorm
-        Y = np.zeros_like(S)
-        P = np.where(done, 0.0, S)
-        gamma = np.einsum("ij,ij->j", P, P)
-        alphas, betas = [], []
-        while n_iter < maxiter and not done.all():
-            NP = pre.apply(P)
-            T, qq = op.gram(NP)
-            Q = pre.apply_transpose(T)
-            pp = np.einsum("ij,ij->j", P, P)
-            live = (~done) & (qq > 0)
-            a = np.where(live, gamma / np.where(live, qq, 1.0), 0.0)
-            if live.any():
-                norm_AN = max(norm_AN, float(np.sqrt(np.max(qq[live] / pp[live]))))
-            Y += a * P
-            S -= a * Q
-            rr = np.maximum(rr - a * gamma, 0.0)
-            gamma_new = np.einsum("ij,ij->j", S, S)
-            b = np.where(live, gamma_new / np.where(live, gamma, 1.0), 0.0)
+    Y = np.zeros_like(C)
+    S = np.where(live, C, 0.0)
+    P = S.copy()
+    gamma = np.einsum("ij,ij->j", S, S)
+    done = ~live | (gamma <= 0.0)
+    alphas, betas, k = [], [], 0
+    while k < budget and not done.all():
+        T, qq = op.gram(pre.apply(P))
+        Q = pre.apply_transpose(T)
+        ok = (~done) & (qq > 0)
+        a = np.where(ok, gamma / np.where(ok, qq, 1.0), 0.0)
+        Y += a * P
+        S -= a * Q
+        gamma_new = np.einsum("ij,ij->j", S, S)
+        b = np.where(ok, gamma_new / np.where(ok, gamma, 1.0), 0.0)
+        if ok[0]:
             alphas.append(a[0])
             betas.append(b[0])
-            P = np.where(live, S + b * P, 0.0)
-            gamma = gamma_new
-            n_iter += 1
-            done = (done | stopped(S, rr, norm_AN, bnorm, tol) | ~live
-                    | (np.sqrt(gamma) <= target))
-        X = X + pre.apply(Y)
-        if alphas and alphas[0] > 0:
-            cond = _lanczos_condition([v for v in alphas if v > 0], betas) or cond
-    return X, n_iter, status, cond, rr
+        step = a * np.sqrt(np.einsum("ij,ij->j", P, P))
+        P = np.where(ok, S + b * P, 0.0)
+        gamma = gamma_new
+        k += 1
+        done |= ~ok | (gamma <= 0.0)
+        if thresh is not None:
+            done |= step <= thresh
+        if check is not None and k % CHECK_EVERY == 0:
+            finished, stop = check(Y)
+            done |= finished
+            if stop or done.all():
+                return _Inner(Y, k, _lanczos_condition(alphas, betas), checked=True)
+    return _Inner(Y, k, _lanczos_condition(alphas, betas))
 
 
-def run_heavy_ball(op: GramOperator, pre, B: np.ndarray, X0: np.ndarray, tol: float,
-                   maxiter: int, ratio: float, start=None):
-    r"""Iterative sketching with momentum (fixed sketch), one fused pass per step.
+def _heavy_ball(op: GramOperator, pre, C: np.ndarray, live: np.ndarray, budget: int,
+                thresh: np.ndarray | None, ratio: float, check=None, **_) -> _Inner:
+    r"""Polyak's heavy ball on the correction equation from Y = 0 (FOSSILS' inner solver).
 
-    .. math:: x_{t+1} = x_t + a N N^T A^T (b - A x_t) + \beta (x_t - x_{t-1})
+    .. math:: y_{k+1} = y_k + (1 - \rho^2)^2 (c - N^T M N y_k) + \rho^2 (y_k - y_{k-1})
 
-    with :math:`a = (1 - \rho^2)^2`, :math:`\beta = \rho^2`, :math:`\rho^2 = d/m`:
-    Polyak's optimal parameters for the spectrum of a Gaussian sketch of m rows,
-    whose preconditioned singular values lie in [1/(1+rho), 1/(1-rho)]
-    (Marchenko-Pastur).  The error contracts by rho per step (Lacotte and
-    Pilanci 2020; Epperly, Meier and Nakatsukasa 2024, who show this iteration is
-    forward stable).  The residual is recomputed from x at every step.
-    Returns ``(X, n_iter, status, None, rr)``.
+    with :math:`\rho^2 = d/m`, the optimal parameters for the spectrum of a
+    Gaussian sketch of m rows, whose preconditioned singular values lie in
+    [1/(1+rho), 1/(1-rho)] (Marchenko--Pastur): the error contracts by rho per step.
     """
-    rho = np.sqrt(ratio)
     step, beta = (1.0 - ratio) ** 2, ratio
-    norm_AN = 1.0 / (1.0 - rho)
-    bnorm = np.linalg.norm(B, axis=0)
-    X, X_prev = X0.copy(), X0.copy()
-    n_iter, status, rr0 = 0, MAXITER, None
-    stagnated = _Stagnation(window=int(np.ceil(3 * np.log(2) / -np.log(rho))) + 5)
+    Y = np.zeros_like(C)
+    Y_prev = np.zeros_like(C)
+    done = ~live
+    c_norm = _norms(C)
+    k, diverged = 0, False
+    while k < budget and not done.all():
+        T, _ = op.gram(pre.apply(Y))
+        R = C - pre.apply_transpose(T)
+        if np.any(_norms(R) > 4.0 * c_norm + np.finfo(float).tiny):
+            diverged = True
+            break
+        update = np.where(done, 0.0, step * R + beta * (Y - Y_prev))
+        Y_prev, Y = Y, Y + update
+        k += 1
+        if thresh is not None:
+            done |= _norms(update) <= thresh
+        if check is not None and k % CHECK_EVERY == 0:
+            finished, stop = check(Y)
+            done |= finished
+            if stop or done.all():
+                return _Inner(Y, k, None, checked=True)
+    return _Inner(Y, k, None, diverged)
+
+
+class _BidiagonalRecorder:
+    """Reads the Golub--Kahan coefficients off the products LSQR and LSMR ask for.
+
+    Both call ``rmatvec(u_k)`` and then ``matvec(v_k)`` with unit vectors, where
+    ``alpha_k v_k = (AN)^T u_k - beta_k v_{k-1}`` and ``beta_{k+1} u_{k+1} = AN v_k
+    - alpha_k u_k``; so ``alpha_k = <(AN)^T u_k, v_k>`` and ``beta_{k+1} = <AN v_k,
+    u_{k+1}>``, O(n + d) work, no extra pass over A.  The singular values of the
+    lower bidiagonal matrix they form estimate those of A N from inside.
+    """
+
+    def __init__(self, matvec, rmatvec):
+        self._matvec, self._rmatvec = matvec, rmatvec
+        self.alphas, self.betas = [], []
+        self._w = self._z = None
+
+    def matvec(self, v):
+        v = np.asarray(v).reshape(-1)
+        if self._w is not None:
+            self.alphas.append(float(self._w @ v))
+        self._z = self._matvec(v)
+        return self._z
+
+    def rmatvec(self, u):
+        u = np.asarray(u).reshape(-1)
+        if self._z is not None:
+            self.betas.append(float(self._z @ u))
+        self._w = self._rmatvec(u)
+        return self._w
+
+    def condition(self) -> float | None:
+        k = min(len(self.alphas), len(self.betas))
+        if k < 2:
+            return None
+        Bk = np.zeros((k + 1, k))  # lower bidiagonal: alpha_i on the diagonal, beta_{i+1} below
+        Bk[np.arange(k), np.arange(k)] = self.alphas[:k]
+        Bk[np.arange(1, k + 1), np.arange(k)] = self.betas[:k]
+        s = sla.svdvals(Bk, check_finite=False)
+        return float(s[0] / s[-1]) if s[-1] > 0 else float("inf")
+
+
+def _scipy_solver(op: GramOperator, pre, C: np.ndarray, live: np.ndarray, budget: int,
+                  thresh: np.ndarray | None, solver: str, R0: np.ndarray, check=None,
+                  **_) -> _Inner:
+    """scipy's LSQR or LSMR on ``min ||[A; diag(sqrt(alpha))] N y - r||`` per column.
+
+    ``R0`` holds the residuals ``[b - A x; -sqrt(alpha) x]``.  The first refinement
+    step runs to scipy's tests at the unit roundoff.  scipy's solvers cannot be
+    paused, so later steps run ``CHECK_EVERY`` iterations, then twice as many
+    from the start (the same iterates), and so on, calling ``check`` after each;
+    the count returned is that of the last run, the iterate's.
+    """
+    A, alpha = op.A, op.alpha
+    n, k = A.shape[0], pre.rank
+    root = None if alpha is None else np.sqrt(alpha)
+
+    def matvec(y):
+        z = pre.apply(np.asarray(y).reshape(-1))
+        out = A @ z
+        return np.concatenate([out, root * z]) if root is not None else out
+
+    def rmatvec(u):
+        u = np.asarray(u).reshape(-1)
+        g = A.T @ u[:n]
+        if root is not None:
+            g = g + root * u[n:]
+        return pre.apply_transpose(g)
+
+    shape = (R0.shape[0], k)
+
+    def run(j, iter_lim, tol):
+        rec = _BidiagonalRecorder(matvec, rmatvec)
+        lin = spla.LinearOperator(shape, matvec=rec.matvec, rmatvec=rec.rmatvec,
+                                  dtype=np.float64)
+        if solver == "lsqr":
+            out = spla.lsqr(lin, R0[:, j], atol=tol, btol=tol, conlim=1 / _EPS,
+                            iter_lim=iter_lim)
+        else:
+            out = spla.lsmr(lin, R0[:, j], atol=tol, btol=tol, conlim=1 / _EPS,
+                            maxiter=iter_lim)
+        return out[0], int(out[2]), rec.condition()
+
+    Y = np.zeros_like(C)
+    cond = None
+    if check is None:
+        n_iter = 0
+        for j in np.flatnonzero(live):
+            Y[:, j], its, c = run(j, budget, _EPS)
+            n_iter = max(n_iter, its)
+            cond = c if cond is None else cond
+        return _Inner(Y, n_iter, cond)
+    done, chunk, ran = ~live, min(CHECK_EVERY, budget), 0
+    while not done.all() and chunk > ran:
+        for j in np.flatnonzero(~done):
+            Y[:, j], _, c = run(j, chunk, 0.0)
+            cond = c if cond is None else cond
+        ran = chunk
+        finished, stop = check(Y)
+        done |= finished
+        if stop:
+            break
+        chunk = min(2 * chunk, budget)
+    return _Inner(Y, ran, cond, checked=True)
+
+
+_INNER = {"cg": _cg, "heavy_ball": _heavy_ball, "lsqr": _scipy_solver, "lsmr": _scipy_solver}
+
+
+@dataclass
+class RefineOutcome:
+    """What ``refine`` returns to the driver."""
+
+    X: np.ndarray
+    rr: np.ndarray
+    eta: np.ndarray
+    n_iter: int
+    status: Status
+    cond: float | None
+
+
+def refine(op: GramOperator, pre, B: np.ndarray, X0: np.ndarray, tol: float, maxiter: int,
+           inner: str, ratio: float = 0.25, start=None) -> RefineOutcome:
+    """Iterative refinement with an inner solver until the backward error is below ``tol``.
+
+    The first step runs the inner solver until its updates fall below the
+    attainable accuracy of ``A x`` (``tol/4 (||A|| ||x|| + 0.04 cond ||r||)``, as
+    FOSSILS does with eps for tol/4).  A second step always follows: even where
+    the first one already meets ``tol`` it improves the forward error of
+    consistent ill-conditioned problems several times (to within a small factor
+    of LAPACK's).  Each later step recomputes the residual and runs the inner solver
+    with a backward-error check every ``CHECK_EVERY`` iterations (one extra
+    pass each), until the estimate is at most ``tol`` or two checks in a row
+    fail to halve it.  The run stops ``"converged"`` when every column's
+    estimate is at most ``tol``, ``"stalled"`` when two whole refinement steps in
+    a row do not halve it (the arithmetic's floor lies above ``tol``), ``"maxiter"`` when
+    the budget is spent, and ``"sketch_failed"`` when the heavy-ball iteration
+    diverges.  ``start`` is ``op.residual_gradient(X0, B)`` when the caller has it.
+    """
+    bnorm = _norms(B)
+    be = BackwardError(pre, bnorm)
+    s, _ = pre.spectrum()
+    norm2, kappa = float(s[0]), float(s[0] / s[-1])
+    solve = _INNER[inner]
+    X = X0.copy()
+    n_iter, step, cond, previous, stalls = 0, 0, None, None, 0
+    G, rr = op.residual_gradient(X, B) if start is None else start
+    eta = be(X, rr, G)
     while True:
-        G, rr = op.residual_gradient(X, B) if start is None else start
-        start = None
-        rr0 = rr if rr0 is None else rr0
-        S = pre.apply_transpose(G)
-        done = stopped(S, rr, norm_AN, bnorm, tol)
-        if done.all():
-            status = CONVERGED
-            break
-        if stagnated(_norms(S), done):
-            status = ATTAINED
-            break
-        if np.any(rr > 4.0 * rr0 + np.finfo(float).tiny):
-            status = DIVERGED
+        done = (eta <= tol) | (bnorm == 0)
+        if step > 1 and done.all():
+            status = Status.CONVERGED
             break
         if n_iter >= maxiter:
+            status = Status.CONVERGED if done.all() else Status.MAXITER
             break
-        X_new = X + step * pre.apply(S) + beta * (X - X_prev)
-        X_prev, X = X, np.where(done, X, X_new)
-        n_iter += 1
-    return X, n_iter, status, None, rr
+        if previous is not None and np.all(done | (eta > 0.5 * previous)):
+            stalls += 1
+            if stalls >= 2:
+                status = Status.STALLED
+                break
+        else:
+            stalls = 0
+        previous = eta if step > 0 else None
+        live = (~done if step > 1 else np.ones_like(done)) & (bnorm > 0)
+        C = pre.apply_transpose(G)
+        R0 = op.residual(X, B) if inner in ("lsqr", "lsmr") else None
+        last = {}
+        if step == 0:
+            thresh = 0.25 * tol * (norm2 * _norms(X) + 0.04 * kappa * np.sqrt(np.maximum(rr, 0.0)))
+            check = None
+        else:
+            thresh = None
+            check = _make_check(op, pre, be, B, X, tol, last)
+        out = solve(op, pre, C, live, maxiter - n_iter, thresh, ratio=ratio, solver=inner,
+                    R0=R0, check=check)
+        cond = out.cond if cond is None else cond
+        n_iter += out.n_iter
+        step += 1
+        if out.diverged:
+            status = Status.SKETCH_FAILED
+            break
+        X = X + pre.apply(out.Y)
+        if out.checked:
+            G, rr, eta = last["G"], last["rr"], last["eta"]
+        else:
+            G, rr = op.residual_gradient(X, B)
+            eta = be(X, rr, G)
+    return RefineOutcome(X, rr, eta, n_iter, status, cond)
 
 
-def run_ihs_fresh(op: GramOperator, make_pre, B: np.ndarray, X0: np.ndarray, tol: float,
-                  maxiter: int):
+def _make_check(op: GramOperator, pre, be: BackwardError, B: np.ndarray, X: np.ndarray,
+                tol: float, last: dict):
+    """The periodic check of a refinement step: the backward error at ``X + N Y``
+    (one pass over A); it asks to stop when every column meets ``tol`` or two checks
+    in a row fail to halve the estimate.  The last evaluation is left in ``last``."""
+    state = {"previous": None, "stalls": 0}
+
+    def check(Y: np.ndarray):
+        Xh = X + pre.apply(Y)
+        G, rr = op.residual_gradient(Xh, B)
+        eta = be(Xh, rr, G)
+        last.update(G=G, rr=rr, eta=eta)
+        finished = eta <= tol
+        prev = state["previous"]
+        if prev is not None and np.all(finished | (eta > 0.5 * prev)):
+            state["stalls"] += 1
+        else:
+            state["stalls"] = 0
+        state["previous"] = eta
+        return finished, bool(finished.all() or state["stalls"] >= 2)
+
+    return check
+
+
+def run_ihs_fresh(op: GramOperator, make_pre, pre0, B: np.ndarray, X0: np.ndarray, tol: float,
+                  maxiter: int) -> RefineOutcome:
     r"""Iterative Hessian sketch with a new sketch at every step (Pilanci and Wainwright 2016).
 
     .. math:: x_{t+1} = x_t + (A^T S_t^T S_t A + D)^{-1} (A^T (b - A x_t) - D x_t)
 
-    with :math:`D = \mathrm{diag}(\alpha)`.
-
-    ``make_pre()`` draws a sketch and returns its preconditioner ``N_t`` (so the
-    inverse is ``N_t N_t^T``).
-    Returns ``(X, n_iter, status, None, rr)``.
+    with :math:`D = \mathrm{diag}(\alpha)`.  ``make_pre()`` draws a sketch and
+    returns its preconditioner ``N_t`` (so the inverse is ``N_t N_t^T``); the
+    backward error is estimated with the first sketch ``pre0``.
     """
-    bnorm = np.linalg.norm(B, axis=0)
+    be = BackwardError(pre0, _norms(B))
     X = X0.copy()
-    n_iter, status = 0, MAXITER
-    rr0, pre = None, None
-    stagnated = _Stagnation(window=8)
+    n_iter, previous, stalls, rr0 = 0, None, 0, None
     while True:
         G, rr = op.residual_gradient(X, B)
         rr0 = rr if rr0 is None else rr0
-        if n_iter > 0:
-            S = pre.apply_transpose(G)
-            done = stopped(S, rr, 1.0, bnorm, tol)
-            if done.all():
-                status = CONVERGED
-                break
-            if stagnated(_norms(S), done):
-                status = ATTAINED
-                break
+        eta = be(X, rr, G)
+        done = eta <= tol
+        if n_iter > 0 and done.all():
+            status = Status.CONVERGED
+            break
         if np.any(rr > 4.0 * rr0 + np.finfo(float).tiny):
-            status = DIVERGED
+            status = Status.SKETCH_FAILED
             break
         if n_iter >= maxiter:
+            status = Status.CONVERGED if done.all() else Status.MAXITER
             break
+        if previous is not None:
+            stalls = stalls + 1 if np.all(done | (eta > 0.5 * previous)) else 0
+            if stalls >= 2 * CHECK_EVERY:
+                status = Status.STALLED
+                break
+        previous = eta
         pre = make_pre()
-        X = X + pre.apply(pre.apply_transpose(G))
+        X = X + np.where(done & (n_iter > 0), 0.0, pre.apply(pre.apply_transpose(G)))
         n_iter += 1
-    return X, n_iter, status, None, rr
+    return RefineOutcome(X, rr, eta, n_iter, status, None)

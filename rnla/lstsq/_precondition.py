@@ -42,8 +42,8 @@ class Preconditioner:
         self.m = m
         Q, R = sla.qr(M, mode="economic", check_finite=False)
         diag = np.abs(np.diag(R))
-        self.sigma_max = None
-        if diag.min() > rcond * diag.max():
+        self._Vt_R = None
+        if diag.max() > 0 and diag.min() > rcond * diag.max():
             self._Q, self._R, self._V, self._s = Q, R, None, None
             self.rank = d
         else:
@@ -54,12 +54,24 @@ class Preconditioner:
             self._Q, self._R, self._V, self._s = U[:, :r], None, Vt[:r].T, s[:r]
             self._V_dropped = Vt[r:].T
             self.rank = r
-            self.sigma_max = float(s[0])
 
     @property
     def truncated(self) -> bool:
         """Whether the SVD path dropped directions of the sketch."""
         return self._V is not None
+
+    def spectrum(self) -> tuple[np.ndarray, np.ndarray]:
+        """Singular values ``s`` and right singular vectors ``V^T`` (rank x d) of the
+        sketched (augmented) matrix: an estimate of A's, within the embedding's distortion.
+
+        On the QR path the SVD of the d x d factor R is computed on first use.
+        """
+        if self._V is not None:
+            return self._s, self._V.T
+        if self._Vt_R is None:
+            _, s, Vt = sla.svd(self._R, check_finite=False)
+            self._s_R, self._Vt_R = s, Vt
+        return self._s_R, self._Vt_R
 
     def apply(self, Y: np.ndarray) -> np.ndarray:
         """``N Y``."""
@@ -80,3 +92,8 @@ class Preconditioner:
     def dropped_directions(self) -> np.ndarray:
         """Orthonormal d x (d - rank) basis of the directions the SVD path dropped."""
         return self._V_dropped
+
+    @property
+    def sigma_max(self) -> float:
+        """Largest singular value of the sketched (augmented) matrix."""
+        return float(self.spectrum()[0][0])

@@ -21,61 +21,112 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
-from rnla._random import SeedLike, spawn
+from rnla._random import NOT_GIVEN, SeedLike, as_generator, resolve_rng
+from rnla._status import Status
 from rnla._validation import check_int, check_matrix, check_option, check_real
-from rnla.lstsq._iterate import (
-    ATTAINED,
-    CONVERGED,
-    DIVERGED,
-    ILL_CONDITIONED,
-    MAXITER,
-    NO_ITERATION,
-    GramOperator,
-    run_cg,
-    run_heavy_ball,
-    run_ihs_fresh,
-    run_lsqr,
-)
+from rnla.lstsq._iterate import GramOperator, refine, run_ihs_fresh
 from rnla.lstsq._precondition import Preconditioner
 from rnla.lstsq._result import LstsqResult
 from rnla.sketch import SKETCH_KINDS, LeverageSampling, SketchOperator, make_sketch
 
-__all__ = ["lstsq", "ridge", "METHODS", "SOLVERS", "default_sketch_size"]
+__all__ = ["lstsq", "ridge", "METHODS", "SOLVERS", "default_sketch_size", "choose_method"]
 
-METHODS = ("precondition", "sketch_solve", "ihs")
+METHODS = ("auto", "direct", "precondition", "sketch_solve", "ihs")
 SOLVERS = ("cg", "lsqr", "lsmr")
 
-#: default sketch rows per column of A (see ``default_sketch_size``)
-_OVERSAMPLING = 4
-
-_MESSAGES = {
-    CONVERGED: "converged: the LSQR stopping test holds at `tol`",
-    MAXITER: "not converged: the iteration limit `maxiter` was reached; raise `maxiter` or "
-             "`sketch_size`",
-    ILL_CONDITIONED: "not converged: the preconditioned matrix is ill-conditioned, so the "
-                     "sketch is not a subspace embedding of range(A); use sketch='srht', "
-                     "'sparse_sign' or 'leverage', or a larger `sketch_size`",
-    DIVERGED: "not converged: the iteration diverged because the sketch distorts range(A) "
-              "more than a Gaussian sketch of the same size; use method='precondition' or a "
-              "larger `sketch_size`",
-    ATTAINED: "converged to the attainable accuracy: the gradient recomputed from x stopped "
-              "decreasing above `tol`, at the rounding level u cond(A)",
-    NO_ITERATION: "sketch-and-solve: no iteration; ||b - A x|| <= (1 + eps)/(1 - eps) "
-                  "min ||b - A x|| when the sketch embeds span([A, b]) with distortion eps",
-}
+# Cost model of ``method="auto"``, in seconds, fitted to timings on 2 cores (docs/lstsq.md):
+# LAPACK's gelsd on a dense n x d matrix costs n d (_T_DIRECT_ND + _T_DIRECT_ND2 d); the
+# sketched solve about _PASSES passes over A at (_T_PASS + _T_PASS_ROW / d) per stored
+# entry, plus _T_FACTOR m d^2 to factor the sketch and _T_SVD d^3 for its spectrum.
+_T_DIRECT_ND = 1.6e-8
+_T_DIRECT_ND2 = 0.083e-9
+_T_PASS = 0.35e-9
+_T_PASS_ROW = 20e-9
+_PASSES = 40
+_T_FACTOR = 1.0e-9
+_T_SVD = 2.0e-9
+#: sparse A is solved directly only if its dense copy has at most this many entries
+_DENSE_LIMIT = 2**26
 
 
 def default_sketch_size(n: int, d: int) -> int:
-    """Default rows of the sketch: ``min(4 d, n)``.
+    """Default rows of the sketch: ``min(gamma d, n)`` with gamma 4, 8 or 16.
 
     With m = gamma d rows a Gaussian-like sketch has preconditioned condition
-    number about (1 + gamma^{-1/2}) / (1 - gamma^{-1/2}) (Marchenko-Pastur),
-    3 at gamma = 4, so that LSQR gains a factor of about 2 per iteration;
-    gamma = 2 (LSRN) needs twice the iterations, and gamma above 4 makes the
-    m d^2 factorisation cost more than the iterations it saves unless n is much
-    larger than d (see ``bench/lstsq.py`` for the measured trade-off).
+    number about (1 + gamma^{-1/2}) / (1 - gamma^{-1/2}) (Marchenko-Pastur), so
+    that each iteration gains a factor of about sqrt(gamma), and reaching the
+    unit roundoff takes about 2 ln(1/u) / ln(gamma) iterations (53 at gamma = 4,
+    35 at 8, 27 at 16), each a pass over A, against O(gamma d^3) to factor the
+    sketch.  Balancing the two (measured by ``python -m bench.lstsq``): gamma =
+    16 when n >= 4 d^2, 8 when n >= d^2 / 5 and n >= 64 d, else 4.
+
+    Examples
+    --------
+    >>> from rnla.lstsq import default_sketch_size
+    >>> default_sketch_size(10_000, 50), default_sketch_size(100_000, 500)
+    (800, 4000)
+    >>> default_sketch_size(2**20, 500)
+    8000
     """
-    return min(_OVERSAMPLING * d, n)
+    if n >= 4 * d * d:
+        gamma = 16
+    elif 5 * n >= d * d and n >= 64 * d:
+        gamma = 8
+    else:
+        gamma = 4
+    return min(gamma * d, n)
+
+
+def choose_method(shape: tuple[int, int], nnz: int | None = None,
+                  sketch_size: int | None = None) -> str:
+    r"""The path ``method="auto"`` takes for an n x d problem: ``"direct"`` or ``"precondition"``.
+
+    A sketch of m rows gains nothing unless m is well below n (m <= n/2), and
+    the sketched solve costs about 40 passes over A (each O(nnz(A))) plus the
+    O(m d^2 + d^3) factorisation of the sketch, against LAPACK's O(n d^2):
+
+    .. math:: t_\mathrm{direct} = n d (a + b d), \qquad
+              t_\mathrm{sketch} = 40 (c + e/d) \mathrm{nnz}(A) + f m d^2 + g d^3,
+
+    with constants fitted to timings on 2 cores (docs/lstsq.md).  For dense A
+    the sketch pays from d of about 100 to 200 when n is at least a few
+    thousand times d; sparse A switches much earlier, and a sparse A whose dense
+    copy would exceed 2^26 entries is never densified.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        ``(n, d)``.
+    nnz : int, optional
+        Stored entries of A (default n d, dense).
+    sketch_size : int, optional
+        Rows of the sketch (default ``default_sketch_size(n, d)``).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from rnla.lstsq import choose_method
+    >>> choose_method((2000, 20)), choose_method((200_000, 500))
+    ('direct', 'precondition')
+    >>> import scipy.sparse as sp
+    >>> choose_method((100_000, 50), nnz=500_000)
+    'precondition'
+    """
+    n, d = shape
+    m = default_sketch_size(n, d) if sketch_size is None else sketch_size
+    if 2 * m > n:
+        return "direct"
+    dense = nnz is None
+    nnz = n * d if dense else nnz
+    if not dense and n * d > _DENSE_LIMIT:
+        return "precondition"
+    t_direct = n * d * (_T_DIRECT_ND + _T_DIRECT_ND2 * d)
+    t_sketch = (_PASSES * (_T_PASS + _T_PASS_ROW / d) * nnz + _T_FACTOR * m * d * d
+                + _T_SVD * d**3)
+    return "direct" if t_direct <= t_sketch else "precondition"
 
 
 def _iteration_limit(tol: float, gamma: float) -> int:
@@ -88,44 +139,99 @@ def _iteration_limit(tol: float, gamma: float) -> int:
 def _check_rhs(b, n: int, name: str = "b") -> tuple[np.ndarray, bool]:
     if sp.issparse(b):
         b = b.toarray()
-    b = np.asarray(b)
-    if b.ndim not in (1, 2):
-        raise ValueError(f"`{name}` must be 1-D or 2-D; got {b.ndim}-D with shape {b.shape}")
-    if b.shape[0] != n:
-        raise ValueError(f"`{name}` must have {n} rows (A's rows); got shape {b.shape}")
-    if b.ndim == 2 and b.shape[1] == 0:
-        raise ValueError(f"`{name}` must have at least one column; got shape {b.shape}")
-    B = check_matrix(b.reshape(n, -1), name)
-    return np.ascontiguousarray(B, dtype=np.float64), b.ndim == 1
+    if not sp.issparse(b) and np.ndim(b) == 0:
+        raise ValueError(f"`{name}` must be 1-D or 2-D; got a 0-d value")
+    if np.ndim(b) not in (1, 2):
+        raise ValueError(f"`{name}` must be 1-D or 2-D; got {np.ndim(b)}-D with shape "
+                         f"{np.shape(b)}")
+    shape = np.shape(b)
+    if shape[0] != n:
+        raise ValueError(f"`{name}` must have {n} rows (A's rows); got shape {shape}")
+    if len(shape) == 2 and shape[1] == 0:
+        raise ValueError(f"`{name}` must have at least one column; got shape {shape}")
+    was_vector = len(shape) == 1
+    B = check_matrix(np.reshape(np.asarray(b) if not hasattr(b, "reshape") else b, (n, -1)),
+                     name)
+    return np.ascontiguousarray(B, dtype=np.float64), was_vector
 
 
-def _build_sketch(sketch, m: int, A, seed) -> SketchOperator:
+def _build_sketch(sketch, m: int, A, rng) -> SketchOperator:
     n = A.shape[0]
     if isinstance(sketch, SketchOperator):
-        if sketch.n != n:
-            raise ValueError(f"`sketch` must have n = {n} (A's rows); got shape {sketch.shape}")
         return sketch
     if sketch == "leverage":
-        return LeverageSampling.from_matrix(A, m, method="approx", seed=seed)
-    return make_sketch(sketch, m, n, seed=seed)
+        return LeverageSampling.from_matrix(A, m, method="approx", seed=rng)
+    return make_sketch(sketch, m, n, seed=rng)
 
 
-def _solve(A, b, alpha, method, sketch, sketch_size, solver, tol, maxiter, x0, seed, rcond,
+def _remedy(sketch) -> str:
+    """What to try after ``sketch`` failed to embed range(A): something else."""
+    used = sketch.kind if isinstance(sketch, SketchOperator) else sketch
+    others = [k for k in ("sparse_sign", "srht", "leverage") if k != used]
+    return (f"use sketch={others[0]!r} or {others[1]!r}, a larger `sketch_size`, or "
+            "method='direct'")
+
+
+_MESSAGES = {
+    Status.CONVERGED: "converged: the backward-error estimate is at most `tol`",
+    Status.MAXITER: "not converged: the iteration limit `maxiter` was reached with the "
+                    "backward-error estimate above `tol`; raise `maxiter` or `sketch_size`",
+    Status.STALLED: "not converged: the backward-error estimate stopped decreasing above "
+                    "`tol`, which lies below what this problem allows in floating point; "
+                    "raise `tol`",
+}
+
+
+def _message(status: Status, method: str, sketch, eta) -> str:
+    if method == "direct":
+        return "solved directly by LAPACK (gelsd): the sketch would not pay for this shape"
+    if method == "sketch_solve":
+        return ("sketch-and-solve: no iteration; ||b - A x|| <= (1 + eps)/(1 - eps) "
+                "min ||b - A x|| when the sketch embeds span([A, b]) with distortion eps")
+    if status == Status.SKETCH_FAILED:
+        return ("not converged: the sketch is not a subspace embedding of range(A) (the "
+                f"preconditioned matrix is ill-conditioned); {_remedy(sketch)}")
+    eta = float(np.max(eta))
+    return f"{_MESSAGES[status]} (estimate {eta:.2e})"
+
+
+def _solve_direct(A, B: np.ndarray, alpha, rcond: float | None):
+    """LAPACK's SVD-based solver through ``numpy.linalg.lstsq`` (gelsd), minimum norm.
+
+    numpy's LAPACK measured faster than scipy's ``lstsq`` with the same driver here."""
+    M = A.toarray() if sp.issparse(A) else A
+    M = np.asarray(M, dtype=np.float64)
+    rhs = B
+    if alpha is not None:
+        M = np.vstack([M, np.diag(np.sqrt(alpha))])
+        rhs = np.vstack([B, np.zeros((alpha.shape[0], B.shape[1]))])
+    X, _, rank, _ = np.linalg.lstsq(M, rhs, rcond=rcond)
+    R = rhs - M @ X
+    return X, np.einsum("ij,ij->j", R, R), int(rank)
+
+
+def _solve(A, b, alpha, method, sketch, sketch_size, solver, tol, maxiter, x0, rng, rcond,
            refresh) -> LstsqResult:
     A = check_matrix(A, "A")
     n, d = A.shape
-    if n < d:
-        raise ValueError(
-            f"`A` must be tall (n >= d) for a sketched solver; got shape {A.shape}. Sketching "
-            "compresses the rows, so a wide or square problem gains nothing: use "
-            "numpy.linalg.lstsq or scipy.linalg.lstsq"
-        )
     B, was_vector = _check_rhs(b, n)
     check_option(method, "method", METHODS)
     check_option(solver, "solver", SOLVERS)
     if not isinstance(sketch, SketchOperator):
         check_option(sketch, "sketch", SKETCH_KINDS)
+    elif sketch.n != n:
+        raise ValueError(f"`sketch` must have n = {n} (A's rows); got shape {sketch.shape}")
+    if not isinstance(refresh, (bool, np.bool_)):
+        raise TypeError(f"`refresh` must be a bool; got {type(refresh).__name__}")
+    eps = np.finfo(A.dtype).eps
+    if tol is None:
+        tol = 4.0 * eps
     tol = check_real(tol, "tol", 0.0, 1.0, low_open=True, high_open=True)
+    if maxiter is not None:
+        maxiter = check_int(maxiter, "maxiter", low=0)
+    if rcond is not None:
+        rcond = check_real(rcond, "rcond", 0.0, 1.0)
+    rng = as_generator(rng, "rng")
     if isinstance(sketch, SketchOperator):
         if sketch_size is not None and sketch_size != sketch.k:
             raise ValueError(f"`sketch_size` ({sketch_size}) disagrees with the given "
@@ -138,92 +244,127 @@ def _solve(A, b, alpha, method, sketch, sketch_size, solver, tol, maxiter, x0, s
         m = default_sketch_size(n, d)
     else:
         m = check_int(sketch_size, "sketch_size", low=1)
+    if x0 is not None:
+        X0, _ = _check_rhs(x0, d, "x0")
+        if X0.shape[1] != B.shape[1]:
+            raise ValueError(f"`x0` must have shape ({d},) or ({d}, {B.shape[1]}) like b; "
+                             f"got {np.shape(x0)}")
+    if method == "auto":
+        method = choose_method((n, d), A.nnz if sp.issparse(A) else None, m)
+    if method == "direct":
+        t0 = time.perf_counter()
+        X, rr, rank = _solve_direct(A, B, alpha, rcond)
+        return _result(X, rr, None, 0, Status.CONVERGED, "direct", sketch, solver, was_vector,
+                       A.dtype, (0.0, time.perf_counter() - t0, 0.0), None, 0, rank)
+    if m >= n:
+        raise ValueError(
+            f"`sketch_size` must be less than n = {n} (A's rows) for a sketched method; got "
+            f"{m}: a sketch as large as A cannot pay (and an SRHT of that size loses rank). "
+            "Use method='direct' or method='auto'"
+        )
     if m < d:
         raise ValueError(f"`sketch_size` must be at least d = {d} (A's columns), or the "
                          f"sketched matrix cannot have full rank; got {m}")
     if method == "sketch_solve" and (maxiter is not None or x0 is not None):
         warnings.warn("method='sketch_solve' does not iterate: `maxiter` and `x0` are ignored",
                       UserWarning, stacklevel=3)
-    if maxiter is not None:
-        maxiter = check_int(maxiter, "maxiter", low=1)
-    if x0 is not None:
-        X0, _ = _check_rhs(x0, d, "x0")
-        if X0.shape[1] != B.shape[1]:
-            raise ValueError(f"`x0` must have shape ({d},) or ({d}, {B.shape[1]}) like b; "
-                             f"got {np.shape(x0)}")
-    eps = np.finfo(A.dtype).eps
+    rcond = max(m, d) * eps if rcond is None else rcond
     out_dtype = A.dtype
-    rcond = max(m, d) * eps if rcond is None else check_real(rcond, "rcond", 0.0, 1.0)
     if solver in ("lsqr", "lsmr") and method == "precondition" and A.dtype != np.float64:
         A = A.astype(np.float64)  # scipy's iterations would convert A at every product
 
-    rng_sketch, rng_fresh = spawn(seed, 2)
+    rng_sketch, rng_fresh = rng.spawn(2)
     t0 = time.perf_counter()
     S = _build_sketch(sketch, m, A, rng_sketch)
     SA, SB = S @ A, S @ B
+    scale = _power_of_two_scale(SA)
+    if scale != 1.0:  # entries near overflow or underflow: squares in the iteration must fit
+        A, B, SA, SB = A * scale, B * scale, SA * scale, SB * scale
+        alpha = None if alpha is None else alpha * scale**2
     t1 = time.perf_counter()
     pre = Preconditioner(SA, alpha, rcond)
     t2 = time.perf_counter()
     op = GramOperator(A, alpha)
-    cond, rr, start = None, None, None
     if x0 is None:
         X0 = pre.sketch_solve(SB)
+    fresh_time = 0.0
     if method == "sketch_solve":
-        X, n_iter, status = X0, 0, NO_ITERATION
+        _, rr = op.residual_gradient(X0, B)
+        X, n_iter, status, eta, cond = X0, 0, Status.CONVERGED, None, None
     else:
         if maxiter is None:
             maxiter = _iteration_limit(tol, m / pre.rank)
+        start = None
         if x0 is None:  # keep the sketched solution only if it beats x = 0 (PARLA's rule)
             start = op.residual_gradient(X0, B)
             keep = start[1] < np.einsum("ij,ij->j", B, B)
             if not keep.all():
                 X0, start = np.where(keep, X0, 0.0), None
         if method == "ihs" and refresh:
-            fresh_seeds = iter(spawn(rng_fresh, maxiter))
-            fresh_time = [0.0]
+            fresh_rngs = iter(rng_fresh.spawn(maxiter + 1))
+            spent = [0.0]
 
             def make_pre():
                 ts = time.perf_counter()
-                St = _build_sketch(sketch, m, A, next(fresh_seeds))
+                St = _build_sketch(sketch, m, A, next(fresh_rngs))
                 P = Preconditioner(St @ A, alpha, rcond)
-                fresh_time[0] += time.perf_counter() - ts
+                spent[0] += time.perf_counter() - ts
                 return P
 
-            X, n_iter, status, cond, rr = run_ihs_fresh(op, make_pre, B, X0, tol, maxiter)
-        elif method == "ihs":
-            X, n_iter, status, cond, rr = run_heavy_ball(op, pre, B, X0, tol, maxiter,
-                                                         pre.rank / m, start)
-        elif solver == "cg":
-            X, n_iter, status, cond, rr = run_cg(op, pre, B, X0, tol, maxiter, start)
+            out = run_ihs_fresh(op, make_pre, pre, B, X0, tol, maxiter)
+            fresh_time = spent[0]
         else:
-            X, n_iter, status, cond, rr = run_lsqr(A, pre, alpha, B, X0, tol, maxiter, solver)
-    if rr is None:
-        _, rr = op.residual_gradient(X, B)
+            inner = "heavy_ball" if method == "ihs" else solver
+            out = refine(op, pre, B, X0, tol, maxiter, inner, ratio=pre.rank / m,
+                         start=start)
+        X, rr, n_iter, status, eta, cond = out.X, out.rr, out.n_iter, out.status, out.eta, out.cond
+        if status != Status.CONVERGED and cond is not None and cond > _FAILED_CONDITION:
+            status = Status.SKETCH_FAILED
     if pre.truncated and _sketch_lost_rank(A, pre, rcond):
-        status = ILL_CONDITIONED
+        status = Status.SKETCH_FAILED
     t3 = time.perf_counter()
-    time_sketch, time_factor, time_iterate = t1 - t0, t2 - t1, t3 - t2
-    if method == "ihs" and refresh:
-        time_iterate -= fresh_time[0]
-        time_sketch += fresh_time[0]
-    resid = np.sqrt(rr)
-    x = X.astype(out_dtype, copy=False)
+    times = (t1 - t0 + fresh_time, t2 - t1, t3 - t2 - fresh_time)
+    return _result(X, rr, eta, n_iter, status, method, sketch, solver, was_vector, out_dtype,
+                   times, cond, int(SA.shape[0]), pre.rank, scale)
+
+
+#: a preconditioned condition number above this means the sketch did not embed range(A)
+#: (an embedding of distortion 0.8 gives 9; Gaussian m = 2d gives about 5.8)
+_FAILED_CONDITION = 30.0
+
+
+def _result(X, rr, eta, n_iter, status, method, sketch, solver, was_vector, dtype, times,
+            cond, sketch_size, rank, scale: float = 1.0) -> LstsqResult:
+    resid = np.sqrt(np.maximum(rr, 0.0)) / scale
+    x = X.astype(dtype, copy=False)
+    eta_out = None
+    if eta is not None:
+        eta_out = float(eta[0]) if was_vector else np.asarray(eta)
     return LstsqResult(
         x=x[:, 0] if was_vector else x,
         residual_norm=float(resid[0]) if was_vector else resid,
         n_iter=int(n_iter),
-        converged=status in (CONVERGED, ATTAINED, NO_ITERATION),
         status=status,
-        message=_MESSAGES[status],
-        time_sketch=time_sketch,
-        time_factor=time_factor,
-        time_iterate=time_iterate,
-        condition_estimate=cond,
-        sketch_size=int(SA.shape[0]),
-        rank=pre.rank,
+        message=_message(status, method, sketch, eta if eta is not None else np.zeros(1)),
         method=method,
         solver=solver if method == "precondition" else None,
+        backward_error=eta_out,
+        time_sketch=times[0],
+        time_factor=times[1],
+        time_iterate=times[2],
+        condition_estimate=cond,
+        sketch_size=sketch_size,
+        rank=rank,
     )
+
+
+def _power_of_two_scale(SA: np.ndarray) -> float:
+    """1, or the power of two that brings the sketch's largest entry near 1 when it lies
+    outside [1e-100, 1e100] (exact scaling: the solution is unchanged, one copy of A)."""
+    top = float(np.max(np.abs(SA))) if SA.size else 0.0
+    if top == 0.0 or 1e-100 <= top <= 1e100:
+        return 1.0
+    return float(2.0 ** -round(np.log2(top)))
 
 
 def _sketch_lost_rank(A, pre: Preconditioner, rcond: float) -> bool:
@@ -238,73 +379,83 @@ def _sketch_lost_rank(A, pre: Preconditioner, rcond: float) -> bool:
     return float(np.linalg.norm(w)) > 1e3 * rcond * pre.sigma_max * np.sqrt(V.shape[1])
 
 
-def lstsq(A, b, *, method: str = "precondition", sketch: str | SketchOperator = "sparse_sign",
-          sketch_size: int | None = None, solver: str = "cg", tol: float = 1e-12,
-          maxiter: int | None = None, x0=None, seed: SeedLike = None,
-          rcond: float | None = None, refresh: bool = False) -> LstsqResult:
-    r"""Solve the least-squares problem :math:`\min_x \|A x - b\|_2` by sketching.
+def lstsq(A, b, *, method: str = "auto", sketch: str | SketchOperator = "sparse_sign",
+          sketch_size: int | None = None, solver: str = "cg", tol: float | None = None,
+          maxiter: int | None = None, x0=None, rng: SeedLike = None,
+          rcond: float | None = None, refresh: bool = False, seed=NOT_GIVEN) -> LstsqResult:
+    r"""Solve the least-squares problem :math:`\min_x \|A x - b\|_2`, by sketching where it pays.
 
     Parameters
     ----------
-    A : array_like or scipy.sparse matrix of shape (n, d), n >= d
-        Tall matrix; float32 and float64 are kept (the iterations run in float64).
-    b : array_like of shape (n,) or (n, m)
-        Right-hand side(s); m columns share one sketch and one factorisation.
-    method : {"precondition", "sketch_solve", "ihs"}, default="precondition"
-        * ``"precondition"``: sketch ``S A = Q R`` (SVD with a rank cutoff when
-          ``S A`` is rank-deficient, giving the minimum-norm solution), start from
-          the sketch-and-solve solution, and run ``solver`` on ``A R^{-1}`` to
-          ``tol``.  Backward-stable in practice, accuracy of a direct solver.
+    A : array_like or scipy.sparse matrix of shape (n, d)
+        The matrix; float32 and float64 are kept (the computation runs in float64,
+        and x is returned in A's dtype).
+    b : array_like of shape (n,) or (n, k)
+        Right-hand side(s); k columns share one sketch and one factorisation.
+    method : {"auto", "direct", "precondition", "sketch_solve", "ihs"}, default="auto"
+        * ``"auto"``: ``"precondition"`` where the cost model of
+          :func:`choose_method` says the sketch pays, else ``"direct"``
+          (square, wide, nearly square and small problems).
+        * ``"direct"``: LAPACK's SVD-based solver (gelsd, as ``numpy.linalg.lstsq``):
+          the minimum-norm solution, singular values below ``rcond`` times the
+          largest treated as zero.
+        * ``"precondition"``: sketch ``S A = Q R``, start from the sketch-and-solve
+          point, and refine with ``solver`` on ``A R^{-1}`` until the estimated
+          backward error is at most ``tol`` (SPIR; backward stable like LAPACK).
+          A numerically rank-deficient ``S A`` is factored by a truncated SVD,
+          which gives the minimum-norm solution.
         * ``"sketch_solve"``: return ``argmin ||S (A x - b)||``.  If S embeds
           span([A, b]) with distortion eps, the residual is within a factor
-          (1 + eps)/(1 - eps) of the optimum (Sarlos 2006); for a Gaussian-like
-          sketch of m rows eps is about sqrt(d/m).  The error in x grows with
-          cond(A) ||r*||: a low-accuracy method.
-        * ``"ihs"``: iterative Hessian sketch, ``x += (A^T S^T S A)^{-1} A^T (b -
-          A x)``, with the fixed sketch and Polyak momentum (default; one pass over
-          A per step, forward stable) or a fresh sketch every step
-          (``refresh=True``, Pilanci and Wainwright 2016).
+          (1 + eps)/(1 - eps) of the optimum; a low-accuracy method.
+        * ``"ihs"``: the iterative Hessian sketch: with a fixed sketch, Polyak's
+          heavy ball as the inner solver of the same refinement (FOSSILS); with
+          ``refresh=True``, a new sketch every step (Pilanci and Wainwright 2016).
     sketch : str or SketchOperator, default="sparse_sign"
-        A kind ("sparse_sign", "srht", "gaussian", "countsketch", "uniform",
-        "leverage") or an operator of shape (m, n); ``"leverage"`` samples by
-        fast approximate leverage scores.
+        The sketch of the sketched methods: a kind ("sparse_sign", "srht",
+        "gaussian", "countsketch", "uniform", "leverage") or an operator of shape
+        (m, n); ``"leverage"`` samples by fast approximate leverage scores.
+        Ignored by ``method="direct"``.
     sketch_size : int, optional
-        Rows of the sketch, at least d; default ``default_sketch_size(n, d)`` = min(4d, n).
+        Rows of the sketch, in [d, n); default ``default_sketch_size(n, d)`` = min(4d, n).
     solver : {"cg", "lsqr", "lsmr"}, default="cg"
-        Iterative method for ``method="precondition"``. ``"cg"`` is conjugate
-        gradients on the preconditioned normal equations (CGLS), which in exact
-        arithmetic produces the same iterates as LSQR but needs only the product
-        ``A^T (A p)`` per iteration: one fused pass over A for dense C-order and
-        CSR input, against two for scipy's ``"lsqr"`` and ``"lsmr"`` (run on the
-        LinearOperator ``A N``).  LSQR-style stopping tests for all three.
-    tol : float in (0, 1), default=1e-12
-        LSQR's stopping tolerance (``atol = btol = tol``): stop when
-        ``||r|| <= tol ||b||`` or ``||(A N)^T r|| <= tol ||A N|| ||r||``.
-    maxiter : int, optional
-        Iteration limit; default ``2 k + 10`` with ``k = 2 ln(2/tol) / ln(m/d)``,
-        twice the count the Marchenko-Pastur spectrum predicts.
-    x0 : array_like of shape (d,) or (d, m), optional
+        Inner solver of ``method="precondition"``.  ``"cg"`` is conjugate gradients
+        on the preconditioned normal equations (CGLS: in exact arithmetic LSQR's
+        iterates), one fused pass over A per iteration; ``"lsqr"`` and ``"lsmr"``
+        are scipy's, two passes per iteration.
+    tol : float in (0, 1), optional
+        Tolerance on the estimated normwise relative backward error (Karlson--Walden):
+        stop when x solves ``min ||(A + dA) x - (b + db)||`` for some
+        ``||[dA, theta db]||_F <= tol ||A||_F`` with ``theta = ||A||_F / ||b||``.
+        Default ``4 eps`` of A's dtype: the accuracy of LAPACK.
+    maxiter : int >= 0, optional
+        Limit on inner iterations, all refinement steps together; default ``2 k + 10``
+        with ``k = 2 ln(2/tol) / ln(m/d)``.  ``maxiter=0`` returns the sketch-and-solve
+        point with its residual and backward error.
+    x0 : array_like of shape (d,) or (d, k), optional
         Starting point instead of the sketch-and-solve solution.
-    seed : None, int or numpy.random.Generator
-        Randomness of the sketch.
+    rng : None, int, numpy.random.Generator, SeedSequence or RandomState
+        Randomness of the sketch (SPEC 7).  ``seed`` is its deprecated alias.
     rcond : float, optional
-        Relative rank cutoff for ``S A``; default ``max(m, d) * eps`` of A's dtype.
+        Relative rank cutoff: ``max(m, d) * eps`` for the sketch ``S A``,
+        ``max(n, d) * eps`` for the direct solver (numpy's default).
     refresh : bool, default=False
         ``method="ihs"`` only: draw a new sketch at every step.
 
     Returns
     -------
     LstsqResult
-        ``x``, ``residual_norm``, ``n_iter``, ``converged``, ``status``,
-        ``message``, per-phase times and ``condition_estimate``.  A run that does
-        not converge says so (``converged=False``) and why.
+        ``x``, ``residual_norm``, ``status`` (``converged`` tells whether it is
+        ``"converged"``), ``method`` (the path that ran), ``message``,
+        ``backward_error``, ``n_iter``, per-phase times and ``condition_estimate``.
 
     Notes
     -----
-    Cost for dense A: one pass over A for the sketch (sparse sign: O(s n d)),
-    O(m d^2) for the factorisation, then per iteration O(n d) (two passes over A
-    for LSQR/LSMR, one for ``cg`` and ``ihs``); the number of iterations depends
-    on m/d, not on cond(A).
+    Cost of the sketched path for dense A: one pass over A for the sketch
+    (sparse sign: O(s n d)), O(m d^2 + d^3) to factor it and take its spectrum,
+    then one pass over A per iteration (two for LSQR/LSMR) plus one per
+    backward-error check.  The number of iterations depends on m/d, not on cond(A):
+    about 15 for a consistent or nearly consistent system and 30 to 45 for a large
+    residual at the default tol.
 
     References
     ----------
@@ -313,41 +464,62 @@ def lstsq(A, b, *, method: str = "precondition", sketch: str | SketchOperator = 
     .. [2] X. Meng, M. Saunders, M. Mahoney, "LSRN: A parallel iterative solver for
        strongly over- or underdetermined systems", SIAM J. Sci. Comput. 36(2), 2014.
     .. [3] M. Pilanci, M. Wainwright, "Iterative Hessian sketch", JMLR 17, 2016.
-    .. [4] E. Epperly, M. Meier, Y. Nakatsukasa, "Fast randomized least-squares
+    .. [4] M. Meier, Y. Nakatsukasa, A. Townsend, M. Webb, "Are sketch-and-precondition
+       least squares solvers numerically stable?", SIAM J. Matrix Anal. Appl. 45(2), 2024.
+    .. [5] E. Epperly, M. Meier, Y. Nakatsukasa, "Fast randomized least-squares
        solvers can be just as accurate and stable as classical direct solvers",
        arXiv:2406.03468.
+    .. [6] R. Karlson, B. Walden, "Estimation of optimal backward perturbation bounds
+       for the linear least squares problem", BIT 37(4), 1997.
 
     Examples
     --------
     >>> import numpy as np
     >>> import rnla
     >>> rng = np.random.default_rng(0)
-    >>> A = rng.standard_normal((20000, 50)); b = rng.standard_normal(20000)
-    >>> res = rnla.lstsq(A, b, seed=0)
-    >>> res.converged
-    True
+    >>> A = rng.standard_normal((60000, 300)); b = rng.standard_normal(60000)
+    >>> res = rnla.lstsq(A, b, rng=0)
+    >>> res.method, res.converged
+    ('precondition', True)
     >>> x_ref = np.linalg.lstsq(A, b, rcond=None)[0]
-    >>> bool(np.linalg.norm(res.x - x_ref) <= 1e-10 * np.linalg.norm(x_ref))
+    >>> bool(np.linalg.norm(res.x - x_ref) <= 1e-13 * np.linalg.norm(x_ref))
     True
+    >>> rnla.lstsq(A[:2000, :20], b[:2000]).method
+    'direct'
     """
-    return _solve(A, b, None, method, sketch, sketch_size, solver, tol, maxiter, x0, seed,
+    rng = resolve_rng(rng, seed)
+    return _solve(A, b, None, method, sketch, sketch_size, solver, tol, maxiter, x0, rng,
                   rcond, refresh)
 
 
-def ridge(A, b, alpha: float | np.ndarray, *, method: str = "precondition",
+def ridge(A, b, alpha: float | np.ndarray, *, method: str = "auto",
           sketch: str | SketchOperator = "sparse_sign", sketch_size: int | None = None,
-          solver: str = "cg", tol: float = 1e-12, maxiter: int | None = None, x0=None,
-          seed: SeedLike = None, rcond: float | None = None,
-          refresh: bool = False) -> LstsqResult:
-    r"""Solve ridge regression :math:`\min_x \|A x - b\|_2^2 + \alpha \|x\|_2^2` by sketching.
+          solver: str = "cg", tol: float | None = None, maxiter: int | None = None, x0=None,
+          rng: SeedLike = None, rcond: float | None = None, refresh: bool = False,
+          seed=NOT_GIVEN) -> LstsqResult:
+    r"""Solve ridge regression :math:`\min_x \|A x - b\|_2^2 + \alpha \|x\|_2^2`.
 
     ``alpha`` is a float >= 0 or an array of d penalties, one per coefficient
     (zero leaves a coefficient, such as an intercept column, unpenalised).  The
-    preconditioner factors the sketched augmented matrix
-    :math:`[S A; \sqrt{\alpha} I]`, so the iterations run on
-    :math:`[A; \sqrt{\alpha} I] R^{-1}` (as PARLA does); ``residual_norm`` is
+    problem is least squares with the augmented matrix
+    :math:`[A; \sqrt{\alpha} I]`: the direct path solves it by LAPACK, the
+    sketched path factors :math:`[S A; \sqrt{\alpha} I]` (as PARLA does) and
+    refines on :math:`[A; \sqrt{\alpha} I] R^{-1}`; ``residual_norm`` is
     :math:`\sqrt{\|b - A x\|^2 + \sum_i \alpha_i x_i^2}`.  Every other argument
     is as in :func:`lstsq`.
+
+    Parameters
+    ----------
+    A : array_like or scipy.sparse matrix of shape (n, d)
+    b : array_like of shape (n,) or (n, k)
+    alpha : float or ndarray of shape (d,)
+        Penalty, >= 0.
+    method, sketch, sketch_size, solver, tol, maxiter, x0, rng, rcond, refresh, seed
+        As in :func:`lstsq`.
+
+    Returns
+    -------
+    LstsqResult
 
     Examples
     --------
@@ -355,22 +527,27 @@ def ridge(A, b, alpha: float | np.ndarray, *, method: str = "precondition",
     >>> import rnla
     >>> rng = np.random.default_rng(0)
     >>> A = rng.standard_normal((5000, 20)); b = rng.standard_normal(5000)
-    >>> x = rnla.ridge(A, b, alpha=10.0, seed=0).x
+    >>> x = rnla.ridge(A, b, alpha=10.0, rng=0).x
     >>> x_ref = np.linalg.solve(A.T @ A + 10.0 * np.eye(20), A.T @ b)
     >>> bool(np.allclose(x, x_ref, rtol=1e-10, atol=0))
     True
     """
-    d = np.shape(A)[1] if np.ndim(A) == 2 else None
+    rng = resolve_rng(rng, seed)
+    d = np.shape(A)[1] if np.ndim(A) == 2 or sp.issparse(A) else None
     if np.ndim(alpha) == 0:
         alpha = check_real(alpha, "alpha", 0.0, None)
         penalty = None if alpha == 0 or d is None else np.full(d, alpha)
     else:
-        penalty = np.asarray(alpha, dtype=np.float64)
+        penalty = np.asarray(alpha)
+        if penalty.dtype == object or not np.issubdtype(penalty.dtype, np.number) \
+                or np.iscomplexobj(penalty):
+            raise TypeError(f"`alpha` must be real; got dtype {penalty.dtype}")
+        penalty = penalty.astype(np.float64)
         if penalty.shape != (d,):
             raise ValueError(f"`alpha` must be a float or have shape ({d},) (A's columns); got "
                              f"shape {penalty.shape}")
         if not np.all(np.isfinite(penalty) & (penalty >= 0)):
             raise ValueError("`alpha` must contain only finite values >= 0")
         penalty = penalty if penalty.any() else None
-    return _solve(A, b, penalty, method, sketch, sketch_size, solver, tol, maxiter, x0, seed,
+    return _solve(A, b, penalty, method, sketch, sketch_size, solver, tol, maxiter, x0, rng,
                   rcond, refresh)

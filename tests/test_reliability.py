@@ -1,0 +1,72 @@
+"""Reliability items that cut across modules: lazy subpackages, fitted dtypes, pickling,
+thread-count reproducibility of the least-squares solvers."""
+
+import pickle
+import subprocess
+import sys
+
+import numba
+import numpy as np
+import pytest
+
+import rnla
+
+
+def test_subpackages_reachable_after_import_rnla_without_import_cost():
+    code = ("import sys, rnla; assert 'rnla.lp' not in sys.modules; "
+            "assert 'rnla.efficiency' not in sys.modules; "
+            "rnla.lp.solve_packing; rnla.efficiency; print('ok')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "ok", out.stderr
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        rnla.nope  # noqa: B018
+
+
+def test_fourier_features_frequencies_keep_float32():
+    pytest.importorskip("sklearn")
+    from rnla.estimators import QMCFourierFeatures
+
+    X = np.random.default_rng(0).random((50, 4)).astype(np.float32)
+    model = QMCFourierFeatures(n_components=16, random_state=0).fit(X)
+    assert model.frequencies_.dtype == np.float32
+    assert model.transform(X).dtype == np.float32
+
+
+@pytest.mark.parametrize("kind", ["gaussian", "srht", "countsketch", "sparse_sign", "uniform"])
+def test_operators_survive_pickling(kind):
+    S = rnla.make_sketch(kind, 16, 100, seed=3)
+    T = pickle.loads(pickle.dumps(S))
+    np.testing.assert_array_equal(S.to_dense(), T.to_dense())
+    A = np.random.default_rng(0).standard_normal((100, 5))
+    np.testing.assert_array_equal(S @ A, T @ A)
+
+
+def test_leverage_sampling_survives_pickling():
+    A = np.random.default_rng(0).standard_normal((200, 5))
+    S = rnla.LeverageSampling.from_matrix(A, 40, seed=1)
+    T = pickle.loads(pickle.dumps(S))
+    np.testing.assert_array_equal(S @ A, T @ A)
+
+
+@pytest.mark.parametrize("method,solver", [("precondition", "cg"), ("precondition", "lsqr"),
+                                           ("ihs", "cg"), ("direct", "cg")])
+def test_lstsq_bitwise_whatever_the_thread_count(method, solver):
+    """The numba kernels of the sketched path (fused passes, sparse sign) fix their
+    partition of the rows independently of the thread count (design.md)."""
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("needs 2 numba threads")
+    rng = np.random.default_rng(1)
+    A = rng.standard_normal((20000, 40)) * np.logspace(0, -4, 40)
+    b = rng.standard_normal(20000)
+    old = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = rnla.lstsq(A, b, method=method, solver=solver, rng=0)
+        ridge1 = rnla.ridge(A, b, 0.5, method=method, solver=solver, rng=0)
+        numba.set_num_threads(2)
+        two = rnla.lstsq(A, b, method=method, solver=solver, rng=0)
+        ridge2 = rnla.ridge(A, b, 0.5, method=method, solver=solver, rng=0)
+    finally:
+        numba.set_num_threads(old)
+    np.testing.assert_array_equal(one.x, two.x)
+    np.testing.assert_array_equal(ridge1.x, ridge2.x)
