@@ -59,7 +59,7 @@ class _SketchedLinearModel(RegressorMixin, BaseEstimator):
         res = ridge(X, y, penalty, method=method, sketch=self.sketch,
                     sketch_size=self.sketch_size, solver=self.solver, tol=self.tol,
                     maxiter=self.max_iter, rng=seed)
-        coef, self.n_iter_ = res.x, res.n_iter
+        coef, self.n_iter_ = res.x, max(res.n_iter, 1)  # a direct solve counts as one
         self.converged_ = res.converged
         self.solver_method_ = res.method
         coef = np.asarray(coef)
@@ -117,7 +117,7 @@ class SketchedLinearRegression(_SketchedLinearModel):
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
     intercept_ : float or ndarray of shape (n_targets,)
     n_iter_ : int
-        Iterations of the solver (0 when LAPACK solved the problem directly).
+        Iterations of the solver (1 when LAPACK solved the problem directly).
     converged_ : bool
         Whether the solver met ``tol`` (True after a direct solve).
     solver_method_ : str
