@@ -130,6 +130,9 @@ def test_awkward_input_gets_the_right_answer(case, method):
     res = rnla.lstsq(A, b, method=method, sketch_size=60, rng=0)
     assert res.converged, res.message
     assert np.linalg.norm(res.x - x_ref) <= 1e-12 * np.linalg.norm(x_ref) * 10
+    r = b - Ad @ x_ref
+    r_ref = np.abs(r).max() * np.linalg.norm(r / np.abs(r).max())  # no overflow at 1e300
+    assert res.residual_norm == pytest.approx(r_ref, rel=1e-10)
     if sp.issparse(A):
         assert (A != A0).nnz == 0
     else:

@@ -90,6 +90,23 @@ def _norms(S: np.ndarray) -> np.ndarray:
     return np.sqrt(np.einsum("ij,ij->j", S, S))
 
 
+class _Halving:
+    """Counts the consecutive evaluations at which no unfinished column has at least
+    halved its backward-error estimate since the previous one (a stall)."""
+
+    def __init__(self):
+        self.previous = None
+        self.misses = 0
+
+    def __call__(self, eta: np.ndarray, done: np.ndarray) -> int:
+        if self.previous is not None and np.all(done | (eta > 0.5 * self.previous)):
+            self.misses += 1
+        else:
+            self.misses = 0
+        self.previous = eta
+        return self.misses
+
+
 class BackwardError:
     r"""Karlson--Walden estimate of the normwise relative backward error, per column.
 
@@ -368,7 +385,7 @@ def refine(op: GramOperator, pre, B: np.ndarray, X0: np.ndarray, tol: float, max
     norm2, kappa = float(s[0]), float(s[0] / s[-1])
     solve = _INNER[inner]
     X = X0.copy()
-    n_iter, step, cond, previous, stalls = 0, 0, None, None, 0
+    n_iter, step, cond, halving = 0, 0, None, _Halving()
     G, rr = op.residual_gradient(X, B) if start is None else start
     eta = be(X, rr, G)
     while True:
@@ -379,14 +396,9 @@ def refine(op: GramOperator, pre, B: np.ndarray, X0: np.ndarray, tol: float, max
         if n_iter >= maxiter:
             status = Status.CONVERGED if done.all() else Status.MAXITER
             break
-        if previous is not None and np.all(done | (eta > 0.5 * previous)):
-            stalls += 1
-            if stalls >= 2:
-                status = Status.STALLED
-                break
-        else:
-            stalls = 0
-        previous = eta if step > 0 else None
+        if step > 0 and halving(eta, done) >= 2:
+            status = Status.STALLED
+            break
         live = (~done if step > 1 else np.ones_like(done)) & (bnorm > 0)
         C = pre.apply_transpose(G)
         R0 = op.residual(X, B) if inner in ("lsqr", "lsmr") else None
@@ -419,7 +431,7 @@ def _make_check(op: GramOperator, pre, be: BackwardError, B: np.ndarray, X: np.n
     """The periodic check of a refinement step: the backward error at ``X + N Y``
     (one pass over A); it asks to stop when every column meets ``tol`` or two checks
     in a row fail to halve the estimate.  The last evaluation is left in ``last``."""
-    state = {"previous": None, "stalls": 0}
+    halving = _Halving()
 
     def check(Y: np.ndarray):
         Xh = X + pre.apply(Y)
@@ -427,13 +439,7 @@ def _make_check(op: GramOperator, pre, be: BackwardError, B: np.ndarray, X: np.n
         eta = be(Xh, rr, G)
         last.update(G=G, rr=rr, eta=eta)
         finished = eta <= tol
-        prev = state["previous"]
-        if prev is not None and np.all(finished | (eta > 0.5 * prev)):
-            state["stalls"] += 1
-        else:
-            state["stalls"] = 0
-        state["previous"] = eta
-        return finished, bool(finished.all() or state["stalls"] >= 2)
+        return finished, bool(finished.all() or halving(eta, finished) >= 2)
 
     return check
 
@@ -450,7 +456,7 @@ def run_ihs_fresh(op: GramOperator, make_pre, pre0, B: np.ndarray, X0: np.ndarra
     """
     be = BackwardError(pre0, _norms(B))
     X = X0.copy()
-    n_iter, previous, stalls, rr0 = 0, None, 0, None
+    n_iter, rr0, halving = 0, None, _Halving()
     while True:
         G, rr = op.residual_gradient(X, B)
         rr0 = rr if rr0 is None else rr0
@@ -465,12 +471,9 @@ def run_ihs_fresh(op: GramOperator, make_pre, pre0, B: np.ndarray, X0: np.ndarra
         if n_iter >= maxiter:
             status = Status.CONVERGED if done.all() else Status.MAXITER
             break
-        if previous is not None:
-            stalls = stalls + 1 if np.all(done | (eta > 0.5 * previous)) else 0
-            if stalls >= 2 * CHECK_EVERY:
-                status = Status.STALLED
-                break
-        previous = eta
+        if halving(eta, done) >= 2 * CHECK_EVERY:
+            status = Status.STALLED
+            break
         pre = make_pre()
         X = X + np.where(done & (n_iter > 0), 0.0, pre.apply(pre.apply_transpose(G)))
         n_iter += 1
