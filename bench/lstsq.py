@@ -7,13 +7,14 @@
   every sketch kind (CG, and LSQR for the default sketch) against
   ``numpy.linalg.lstsq`` (gelsd), ``scipy.linalg.lstsq(lapack_driver="gelsy")`` and
   unpreconditioned ``scipy.sparse.linalg.lsqr``; error in x relative to numpy's x.
-* The crossover: n = 2^17 and d from 32 to 512, rnla's default against numpy.
+* The crossover: shapes from 2000 x 20 to 2^16 x 512, numpy against rnla's direct
+  path, its sketched path and ``method="auto"`` (the cost model's pick).
 * Sparse A, 10^6 x 1000 with density 1e-3, columns scaled log-uniformly over
   [1e-6, 1] (cond(A) about 1e6) and unscaled: rnla against scipy's lsqr and lsmr
-  run to the same tolerance (capped at an iteration limit and reported as such).
+  (capped at an iteration limit and reported as such).
 
-Times are medians of 3 runs after a warm-up (numba compilation excluded); each row
-splits rnla's time into sketch, factor and iterate.
+Times are medians of 3 runs (5 in the crossover) after a warm-up (numba compilation
+excluded); each row splits rnla's time into sketch, factor and iterate.
 """
 
 from __future__ import annotations
@@ -47,10 +48,12 @@ def _rnla_row(case, A, b, x_ref, t_ref, repeats, **kw):
     median_time(run, repeats)
     timed = sorted(runs[1:], key=lambda r: r[0])  # the warm-up run is dropped
     t, res = timed[len(timed) // 2]  # the median run, with its own time split
-    label = f"rnla {kw.get('sketch', 'sparse_sign')} {kw.get('method', 'precondition')}"
-    label += f" {kw.get('solver', 'cg')}"
+    method = kw.get("method", "precondition")
+    label = f"rnla {method}" if method in ("auto", "direct") else (
+        f"rnla {kw.get('sketch', 'sparse_sign')} {method} {kw.get('solver', 'cg')}")
     return {"case": case, "method": label, "time_s": t, "speedup_vs_numpy": t_ref / t,
             "rel_err_x": _rel(res.x, x_ref), "n_iter": res.n_iter, "converged": res.converged,
+            "path": res.method, "backward_error": res.backward_error,
             "sketch_s": res.time_sketch, "factor_s": res.time_factor,
             "iterate_s": res.time_iterate}
 
@@ -100,18 +103,27 @@ def bench_dense(n, d, kind, repeats, lsqr_cap):
     return rows
 
 
-def bench_crossover(n, ds, repeats):
+#: shapes of the crossover study: the path ``method="auto"`` picks against both paths
+CROSSOVER = [(2000, 20), (10000, 50), (100000, 50), (50000, 100), (2**17, 64), (20000, 200),
+             (2**17, 128), (2**17, 256), (2**16, 512)]
+CROSSOVER_QUICK = [(2000, 20), (10000, 50), (2**14, 64)]
+
+
+def bench_crossover(shapes, repeats):
+    """numpy against rnla's direct path, its sketched path and ``method="auto"``."""
     rows = []
     rng = np.random.default_rng(2)
-    for d in ds:
+    for n, d in shapes:
         A = rng.standard_normal((n, d))
         b = A @ rng.standard_normal(d) + rng.standard_normal(n)
         box = {}
         t_np = median_time(lambda A=A, b=b, box=box: box.update(
-            x=np.linalg.lstsq(A, b, rcond=None)[0]), repeats)["median_s"]
-        row = _rnla_row(f"crossover {n}x{d}", A, b, box["x"], t_np, repeats)
-        row["numpy_s"] = t_np
-        rows.append(row)
+            x=np.linalg.lstsq(A, b, rcond=None)[0]), max(repeats, 5))["median_s"]
+        for method in ["direct", "precondition", "auto"]:
+            row = _rnla_row(f"crossover {n}x{d}", A, b, box["x"], t_np, max(repeats, 5),
+                            method=method)
+            row["numpy_s"] = t_np
+            rows.append(row)
     return rows
 
 
@@ -158,21 +170,24 @@ def main(argv=None) -> None:
         for kind in ["gaussian", "coherent"]:
             rows += bench_dense(n, d, kind, repeats, lsqr_cap=100 if q else 250)
             print(f"done dense {kind} {n}x{d}", flush=True)
-    rows += bench_crossover(2**13 if q else 2**17,
-                            [16, 32] if q else [32, 64, 128, 256, 512], repeats)
+    rows += bench_crossover(CROSSOVER_QUICK if q else CROSSOVER, repeats)
     sp_n, sp_d = (10**5, 100) if q else (10**6, 1000)
     for scaled in [True, False]:
         rows += bench_sparse(sp_n, sp_d, 1e-3 if not q else 1e-2, scaled, repeats,
                              cap=2000 if q else 4000)
     write_results(
         "lstsq" + ("_quick" if q else ""),
-        {"quick": q, "repeats": repeats, "tol": TOL},
+        {"quick": q, "repeats": repeats, "scipy_lsqr_tol": TOL, "rnla_tol": "default (4 eps)"},
         rows,
-        ["case", "method", "time_s", "speedup_vs_numpy", "speedup_vs_lsqr", "rel_err_x",
-         "n_iter", "converged", "sketch_s", "factor_s", "iterate_s", "numpy_s"],
+        ["case", "method", "path", "time_s", "speedup_vs_numpy", "speedup_vs_lsqr", "rel_err_x",
+         "backward_error", "n_iter", "converged", "sketch_s", "factor_s", "iterate_s",
+         "numpy_s"],
         notes="Median wall times in seconds (float64). speedup = baseline time / this time. "
               "rel_err_x: ||x - x_ref|| / ||x_ref|| with x_ref numpy's solution (dense) or "
-              "rnla at tol=1e-14 (sparse). Command: `python -m bench.lstsq`.",
+              "another rnla solve (sparse). rnla runs at its default tol (backward error "
+              "<= 4 eps, LAPACK's accuracy); scipy's unpreconditioned LSQR/LSMR at "
+              "atol = btol = 1e-12. path: what ran (method='auto' picks direct or "
+              "precondition). Command: `python -m bench.lstsq`.",
     )
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 
 __all__ = [
+    "check_host",
     "check_matrix",
     "check_operand",
     "check_finite_result",
@@ -20,8 +21,30 @@ __all__ = [
     "check_real",
     "check_option",
     "check_probabilities",
+    "extreme_scale",
     "float_dtype",
 ]
+
+
+#: array libraries whose arrays rnla must not convert: ``numpy.asarray`` would copy a
+#: device array to the host or compute a whole Dask graph behind the caller's back
+_FOREIGN = ("dask", "cupy", "cupyx", "torch", "jax", "jaxlib", "array_api_strict",
+            "tensorflow", "xarray")
+
+
+def check_host(value, name: str) -> None:
+    """Refuse an array of another library (Dask, CuPy, torch, any Array-API array that is
+    not numpy) with a ``TypeError``: rnla computes on numpy arrays and scipy.sparse
+    matrices, and never converts another library's array silently."""
+    if isinstance(value, np.ndarray) or sp.issparse(value):
+        return
+    library = type(value).__module__.split(".")[0]
+    if library in _FOREIGN or (hasattr(value, "__array_namespace__") and library != "numpy"):
+        hint = ("compute the part you need (rnla does not compute a Dask graph for you)"
+                if library == "dask" else "convert it with numpy.asarray if that is intended")
+        raise TypeError(f"`{name}` is an array of {library} ({type(value).__name__}); rnla "
+                        "computes on numpy arrays and scipy.sparse matrices and does not "
+                        f"convert other arrays silently: {hint}")
 
 
 def float_dtype(dtype, name: str = "A") -> np.dtype:
@@ -80,6 +103,7 @@ def check_matrix(A, name: str = "A", *, allow_sparse: bool = True, min_rows: int
         if check_finite:
             _check_finite(A.data, name)
         return A
+    check_host(A, name)
     if not hasattr(A, "__array__") and not isinstance(A, (list, tuple)):
         raise TypeError(f"`{name}` must be an array-like or scipy.sparse matrix; got "
                         f"{type(A).__name__}")
@@ -96,6 +120,23 @@ def check_matrix(A, name: str = "A", *, allow_sparse: bool = True, min_rows: int
     if check_finite:
         _check_finite(A, name)
     return A
+
+
+def extreme_scale(M) -> float:
+    """1, or the power of two that brings the largest ``|M_ij|`` near 1 when it lies
+    outside [1e-100, 1e100].
+
+    Multiplying by a power of two is exact, so a caller whose answer is invariant to
+    the scale of its input (least squares, leverage scores) uses it to keep squares
+    and sums of squares inside the floating-point range; one pass over M, no copy.
+    """
+    values = M.data if sp.issparse(M) else M
+    if values.size == 0:
+        return 1.0
+    top = max(abs(float(values.max())), abs(float(values.min())))
+    if top == 0.0 or 1e-100 <= top <= 1e100:
+        return 1.0
+    return float(np.ldexp(1.0, int(np.clip(-round(np.log2(top)), -1000, 1000))))
 
 
 def check_finite_result(result, A, name: str = "A") -> None:
@@ -116,6 +157,7 @@ def check_operand(A, n: int, name: str = "A", *, check_finite: bool = True):
 
     Returns ``(A2, was_vector)`` where ``A2`` is 2-D with ``n`` rows.
     """
+    check_host(A, name)
     if not sp.issparse(A) and np.ndim(A) == 1:
         v = np.asarray(A)
         if v.shape[0] != n:
@@ -170,6 +212,7 @@ def check_option(value, name: str, options) -> str:
 
 def check_probabilities(p, n: int, name: str = "probabilities") -> np.ndarray:
     """Check a probability vector of length ``n``: finite, >= 0, summing to 1."""
+    check_host(p, name)
     p = np.asarray(p)
     if p.dtype == object or not np.issubdtype(p.dtype, np.number) or np.iscomplexobj(p):
         raise TypeError(f"`{name}` must be a real numeric vector; got dtype {p.dtype}")

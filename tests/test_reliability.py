@@ -70,3 +70,57 @@ def test_lstsq_bitwise_whatever_the_thread_count(method, solver):
         numba.set_num_threads(old)
     np.testing.assert_array_equal(one.x, two.x)
     np.testing.assert_array_equal(ridge1.x, ridge2.x)
+
+
+def _at_threads(n_threads, fn):
+    old = numba.get_num_threads()
+    try:
+        numba.set_num_threads(n_threads)
+        return fn()
+    finally:
+        numba.set_num_threads(old)
+
+
+def _layout(A, layout):
+    if layout == "F":
+        return np.asfortranarray(A)
+    if layout == "csr":
+        import scipy.sparse as sp
+
+        return sp.random(A.shape[0], A.shape[1], density=0.2, format="csr", random_state=1)
+    return np.ascontiguousarray(A)
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "csr"])
+@pytest.mark.parametrize("kind", ["gaussian", "srht", "countsketch", "sparse_sign", "uniform",
+                                  "leverage"])
+def test_sketches_bitwise_whatever_the_thread_count(kind, layout):
+    """design.md: sketch entries and S @ A are bitwise the same for 1 and 2 threads."""
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("needs 2 numba threads")
+    A = _layout(np.random.default_rng(2).standard_normal((5000, 24)), layout)
+
+    def run():
+        if kind == "leverage":
+            S = rnla.LeverageSampling.from_matrix(A, 200, method="approx", seed=3)
+        else:
+            S = rnla.make_sketch(kind, 200, 5000, seed=3)
+        out = S @ A
+        return out.toarray() if hasattr(out, "toarray") else out
+
+    np.testing.assert_array_equal(_at_threads(1, run), _at_threads(2, run))
+
+
+@pytest.mark.parametrize("method", ["exact", "approx"])
+def test_leverage_scores_and_features_bitwise_whatever_the_thread_count(method):
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("needs 2 numba threads")
+    A = np.random.default_rng(4).standard_normal((6000, 20))
+
+    def run():
+        return (rnla.leverage_scores(A, method, seed=0),
+                rnla.fourier_features(A[:500, :5], 64, seed=0))
+
+    one, two = _at_threads(1, run), _at_threads(2, run)
+    for a, b in zip(one, two, strict=True):
+        np.testing.assert_array_equal(a, b)

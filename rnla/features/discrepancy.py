@@ -34,7 +34,7 @@ import numpy as np
 import scipy.special as sc
 
 from rnla._random import SeedLike, as_generator
-from rnla._validation import check_matrix, check_option, check_real
+from rnla._validation import check_host, check_matrix, check_option, check_real
 from rnla.backend import kernels
 
 __all__ = ["BOX_KERNELS", "box_discrepancy", "box_discrepancy_squared", "data_box"]
@@ -118,6 +118,7 @@ def _check_box(W, b, bandwidth, kernel):
     kernel = check_option(kernel, "kernel", BOX_KERNELS)
     scale = 1.0 / check_real(bandwidth, "bandwidth", 0.0, low_open=True)
     W = np.asarray(check_matrix(W, "W", allow_sparse=False), dtype=np.float64)
+    check_host(b, "b")
     b = np.asarray(b, dtype=np.float64)
     if b.ndim == 0:
         b = np.full(W.shape[1], float(b))

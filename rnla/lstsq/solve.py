@@ -23,7 +23,14 @@ import scipy.sparse as sp
 
 from rnla._random import NOT_GIVEN, SeedLike, as_generator, resolve_rng
 from rnla._status import Status
-from rnla._validation import check_int, check_matrix, check_option, check_real
+from rnla._validation import (
+    check_host,
+    check_int,
+    check_matrix,
+    check_option,
+    check_real,
+    extreme_scale,
+)
 from rnla.lstsq._iterate import GramOperator, refine, run_ihs_fresh
 from rnla.lstsq._precondition import Preconditioner
 from rnla.lstsq._result import LstsqResult
@@ -140,6 +147,7 @@ def _iteration_limit(tol: float, gamma: float) -> int:
 
 
 def _check_rhs(b, n: int, name: str = "b") -> tuple[np.ndarray, bool]:
+    check_host(b, name)
     if sp.issparse(b):
         b = b.toarray()
     b = np.asarray(b)
@@ -281,7 +289,7 @@ def _solve(A, b, alpha, method, sketch, sketch_size, solver, tol, maxiter, x0, r
     t0 = time.perf_counter()
     S = _build_sketch(sketch, m, A, rng_sketch)
     SA, SB = S @ A, S @ B
-    scale = _power_of_two_scale(SA)
+    scale = extreme_scale(SA)
     if scale != 1.0:  # entries near overflow or underflow: squares in the iteration must fit
         A, B, SA, SB = A * scale, B * scale, SA * scale, SB * scale
         alpha = None if alpha is None else alpha * scale**2
@@ -355,15 +363,6 @@ def _result(X, resid, eta, n_iter, status, method, sketch, solver, was_vector, d
         sketch_size=sketch_size,
         rank=rank,
     )
-
-
-def _power_of_two_scale(SA: np.ndarray) -> float:
-    """1, or the power of two that brings the sketch's largest entry near 1 when it lies
-    outside [1e-100, 1e100] (exact scaling: the solution is unchanged, one copy of A)."""
-    top = float(np.max(np.abs(SA))) if SA.size else 0.0
-    if top == 0.0 or 1e-100 <= top <= 1e100:
-        return 1.0
-    return float(2.0 ** -round(np.log2(top)))
 
 
 def _sketch_lost_rank(A, pre: Preconditioner, rcond: float) -> bool:
@@ -537,6 +536,7 @@ def ridge(A, b, alpha: float | np.ndarray, *, method: str = "auto",
         alpha = check_real(alpha, "alpha", 0.0, None)
         penalty = None if alpha == 0 or d is None else np.full(d, alpha)
     else:
+        check_host(alpha, "alpha")
         penalty = np.asarray(alpha)
         if penalty.dtype == object or not np.issubdtype(penalty.dtype, np.number) \
                 or np.iscomplexobj(penalty):

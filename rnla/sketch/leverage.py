@@ -9,7 +9,7 @@ import scipy.linalg
 import scipy.sparse as sp
 
 from rnla._random import SeedLike, spawn
-from rnla._validation import check_int, check_matrix, check_option, check_real
+from rnla._validation import check_int, check_matrix, check_option, check_real, extreme_scale
 
 __all__ = ["leverage_scores"]
 
@@ -133,6 +133,9 @@ def leverage_scores(A, method: str = "exact", *, rcond: float | None = None,
     rcond = check_real(rcond, "rcond", 0.0, 1.0)
     if n < d:
         raise ValueError(f"`A` must be tall (n >= d) for leverage scores; got shape {A.shape}")
+    scale = extreme_scale(A)
+    if scale != 1.0:  # entries near overflow or underflow: the scores do not change
+        A = A * scale
     if method == "exact":
         return _exact(A, rcond).astype(np.float64, copy=False)
 
