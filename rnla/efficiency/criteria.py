@@ -36,9 +36,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg as sla
-from threadpoolctl import threadpool_limits
 
 from rnla._random import SeedLike, spawn
+from rnla._threads import one_blas_thread
 from rnla._validation import check_int, check_matrix, check_option
 from rnla.efficiency.designs import make_response
 from rnla.sketch import (
@@ -186,7 +186,7 @@ def efficiency_draws(X, sketch: str, r: int, n_draws: int, *, y=None, replace: b
     wc, F = np.full(n_draws, np.inf), np.full(n_draws, np.inf)
     # each draw is O(n p^2) on small blocks: threaded BLAS only adds wake-up latency
     # between its calls and the sketch kernels' own threads (measured 50x slower)
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         for t, rng in enumerate(rngs):
             S = _draw_sketch(sketch, r, n, probs, replace, rng)
             out = _draw_sampling(U, e, S) if sketch in SAMPLINGS else _draw_projection(U, e, S)

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import minimize
-from threadpoolctl import threadpool_limits
 
 from rnla._random import SeedLike, as_generator
+from rnla._threads import one_blas_thread
 from rnla._validation import check_int, check_option
 from rnla.backend import kernels
 from rnla.features.discrepancy import (
@@ -134,7 +134,7 @@ def learn_sequence(n: int, d: int, b, bandwidth: float = 1.0, kernel: str = "gau
     initial = _normalized_terms(W0, b, scale, kernel, False)[0]
     # L-BFGS-B's small BLAS calls would keep OpenBLAS threads spinning against the
     # numba threads of the discrepancy kernel (measured 40x slower on 2 cores)
-    with threadpool_limits(1, "blas"):
+    with one_blas_thread():
         if method == "global":
             W, trace, n_iter = _learn_global(W0, b, scale, kernel, initial, maxiter, tol)
         else:

@@ -32,28 +32,37 @@ class Preconditioner:
         Relative cutoff: ``S A`` counts as rank-deficient when the smallest
         ``|R_jj|`` is at most ``rcond`` times the largest, and singular values
         below ``rcond * sigma_1`` are dropped.
+    SB : ndarray of shape (m, k), optional
+        The sketched right-hand sides.  They are factored with ``S A`` (the QR of
+        ``[S A, S B]`` holds ``Q^T S B`` in its last columns, so Q is never
+        formed), which ``sketch_solve`` needs.
     """
 
-    def __init__(self, SA: np.ndarray, alpha: np.ndarray | None, rcond: float):
+    def __init__(self, SA: np.ndarray, alpha: np.ndarray | None, rcond: float,
+                 SB: np.ndarray | None = None):
         m, d = SA.shape
         M = np.asarray(SA, dtype=np.float64)
+        rhs = np.zeros((m, 0)) if SB is None else np.asarray(SB, dtype=np.float64)
         if alpha is not None:
             M = np.vstack([M, np.diag(np.sqrt(alpha))])
-        self.m = m
-        Q, R = sla.qr(M, mode="economic", check_finite=False)
-        diag = np.abs(np.diag(R))
-        self._Vt_R = None
-        if diag.max() > 0 and diag.min() > rcond * diag.max():
-            self._Q, self._R, self._V, self._s = Q, R, None, None
+            rhs = np.vstack([rhs, np.zeros((d, rhs.shape[1]))])
+        self._spectrum = None
+        R = sla.qr(np.hstack([M, rhs]), mode="r", check_finite=False)[0]
+        diag = np.abs(np.diag(R[:d, :d])) if R.shape[0] >= d else np.zeros(1)
+        if R.shape[0] >= d and diag.max() > 0 and diag.min() > rcond * diag.max():
+            self._R, self._V, self._s = np.triu(R[:d, :d]), None, None
+            self._QtSB = R[:d, d:]
             self.rank = d
         else:
             U, s, Vt = sla.svd(M, full_matrices=False, check_finite=False)
             r = int(np.count_nonzero(s > rcond * s[0])) if s[0] > 0 else 0
             if r == 0:
                 raise ValueError("`A` is zero (its sketch has no nonzero singular value)")
-            self._Q, self._R, self._V, self._s = U[:, :r], None, Vt[:r].T, s[:r]
+            self._R, self._V, self._s = None, Vt[:r].T, s[:r]
+            self._QtSB = U[:, :r].T @ rhs
             self._V_dropped = Vt[r:].T
             self.rank = r
+            self._spectrum = (self._s, self._V.T)
 
     @property
     def truncated(self) -> bool:
@@ -66,12 +75,29 @@ class Preconditioner:
 
         On the QR path the SVD of the d x d factor R is computed on first use.
         """
-        if self._V is not None:
-            return self._s, self._V.T
-        if self._Vt_R is None:
+        if self._spectrum is None:
             _, s, Vt = sla.svd(self._R, check_finite=False)
-            self._s_R, self._Vt_R = s, Vt
-        return self._s_R, self._Vt_R
+            self._spectrum = (s, Vt)
+        return self._spectrum
+
+    @property
+    def has_spectrum(self) -> bool:
+        """Whether ``spectrum()`` is already computed (it costs O(d^3) on the QR path)."""
+        return self._spectrum is not None
+
+    def condition_1norm(self) -> float:
+        """An O(d^2) estimate of the condition number of the sketched matrix: LAPACK's
+        ``trcon`` of R (1-norm, within a factor d of the 2-norm one), or the exact
+        ratio of singular values once the spectrum is known."""
+        if self._spectrum is not None:
+            s = self._spectrum[0]
+            return float(s[0] / s[-1])
+        rcond, _ = sla.lapack.dtrcon(self._R, norm="1", uplo="U")
+        return float(np.inf) if rcond == 0 else float(1.0 / rcond)
+
+    def norm_fro(self) -> float:
+        """Frobenius norm of the sketched (augmented) matrix, an estimate of ``||A||_F``."""
+        return float(np.linalg.norm(self._R if self._R is not None else self._s))
 
     def apply(self, Y: np.ndarray) -> np.ndarray:
         """``N Y``."""
@@ -85,9 +111,10 @@ class Preconditioner:
             return sla.solve_triangular(self._R, G, trans="T", check_finite=False)
         return (self._V.T @ G) / self._s.reshape((-1,) + (1,) * (G.ndim - 1))
 
-    def sketch_solve(self, Sb: np.ndarray) -> np.ndarray:
-        """``argmin ||S A x - S b||`` (ridge: ``+ alpha ||x||^2``), minimum norm."""
-        return self.apply(self._Q[: self.m].T @ Sb)
+    def sketch_solve(self) -> np.ndarray:
+        """``argmin ||S A x - S b||`` (ridge: ``+ alpha ||x||^2``) for the ``SB`` given at
+        construction, minimum norm."""
+        return self.apply(self._QtSB)
 
     def dropped_directions(self) -> np.ndarray:
         """Orthonormal d x (d - rank) basis of the directions the SVD path dropped."""

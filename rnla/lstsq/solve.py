@@ -23,6 +23,7 @@ import scipy.sparse as sp
 
 from rnla._random import NOT_GIVEN, SeedLike, as_generator, resolve_rng
 from rnla._status import Status
+from rnla._threads import one_blas_thread
 from rnla._validation import (
     check_host,
     check_int,
@@ -41,17 +42,23 @@ __all__ = ["lstsq", "ridge", "METHODS", "SOLVERS", "default_sketch_size", "choos
 METHODS = ("auto", "direct", "precondition", "sketch_solve", "ihs")
 SOLVERS = ("cg", "lsqr", "lsmr")
 
-# Cost model of ``method="auto"``, in seconds, fitted to timings on 2 cores (docs/lstsq.md):
-# LAPACK's gelsd on a dense n x d matrix costs n d (_T_DIRECT_ND + _T_DIRECT_ND2 d); the
-# sketched solve about _PASSES passes over A at (_T_PASS + _T_PASS_ROW / d) per stored
-# entry, plus _T_FACTOR m d^2 to factor the sketch and _T_SVD d^3 for its spectrum.
-_T_DIRECT_ND = 1.6e-8
-_T_DIRECT_ND2 = 0.083e-9
-_T_PASS = 0.35e-9
-_T_PASS_ROW = 20e-9
-_PASSES = 40
-_T_FACTOR = 1.0e-9
-_T_SVD = 2.0e-9
+# Cost model, in seconds, fitted (relative least squares) to timings of both paths on
+# 2 cores (docs/lstsq.md).  A pass over A costs _T_PASS per stored entry, plus _T_ROW per
+# row for sparse A (CSR rows of few entries), plus _T_ITER per iteration; the R factor
+# of a sketch of gamma d rows costs _T_QR gamma d^3 and the sketch _T_SKETCH per stored
+# entry.  At the default tol a sketch of gamma d rows takes about _PASSES[gamma] passes,
+# backward-error checks included.  LAPACK's gelsd costs n d (_T_DIRECT + _T_DIRECT_D d).
+# Dense A with fewer than _MIN_SKETCH_ENTRIES entries is always solved directly: there
+# the fixed costs of the parallel passes decide, and LAPACK measured as fast or faster.
+_T_PASS = 0.156e-9
+_T_ROW = 10e-9
+_T_ITER = 0.117e-3
+_T_QR = 0.25e-9
+_T_SKETCH = 3.5e-9
+_PASSES = {4: 49, 8: 39, 16: 32}
+_T_DIRECT = 1.8e-8
+_T_DIRECT_D = 0.065e-9
+_MIN_SKETCH_ENTRIES = 2**20
 #: sparse A is solved directly only if its dense copy has at most this many entries
 _DENSE_LIMIT = 2**26
 #: a preconditioned condition number above this means the sketch did not embed range(A)
@@ -59,31 +66,46 @@ _DENSE_LIMIT = 2**26
 _FAILED_CONDITION = 30.0
 
 
-def default_sketch_size(n: int, d: int) -> int:
+def _sketched_cost(n: int, d: int, nnz: int | None, gamma: int) -> float:
+    """Modelled seconds of the sketched solve with a sketch of gamma d rows (dense A
+    when ``nnz`` is None)."""
+    per_pass = _T_ITER + (_T_PASS * n * d if nnz is None else _T_PASS * nnz + _T_ROW * n)
+    return (_PASSES[gamma] * per_pass + _T_QR * gamma * d**3
+            + _T_SKETCH * (n * d if nnz is None else nnz))
+
+
+def default_sketch_size(n: int, d: int, nnz: int | None = None) -> int:
     """Default rows of the sketch: ``min(gamma d, n)`` with gamma 4, 8 or 16.
 
     With m = gamma d rows a Gaussian-like sketch has preconditioned condition
     number about (1 + gamma^{-1/2}) / (1 - gamma^{-1/2}) (Marchenko-Pastur), so
-    that each iteration gains a factor of about sqrt(gamma), and reaching the
-    unit roundoff takes about 2 ln(1/u) / ln(gamma) iterations (53 at gamma = 4,
-    35 at 8, 27 at 16), each a pass over A, against O(gamma d^3) to factor the
-    sketch.  Balancing the two (measured by ``python -m bench.lstsq``): gamma =
-    16 when n >= 4 d^2, 8 when n >= d^2 / 5 and n >= 64 d, else 4.
+    that each iteration gains a factor of about sqrt(gamma): reaching the unit
+    roundoff takes about 49 passes over A at gamma = 4, 39 at 8 and 32 at 16
+    (measured, backward-error checks included), against O(gamma d^3) to factor
+    the sketch.  The gamma of least modelled cost wins (see :func:`choose_method`):
+    16 when passes are expensive against the factorisation (dense A with n much
+    larger than d^2), 4 when they are cheap (sparse A) or when d is large.
+
+    Parameters
+    ----------
+    n, d : int
+        Shape of A.
+    nnz : int, optional
+        Stored entries of A (default n d, dense).
+
+    Returns
+    -------
+    int
 
     Examples
     --------
     >>> from rnla.lstsq import default_sketch_size
-    >>> default_sketch_size(10_000, 50), default_sketch_size(100_000, 500)
-    (800, 4000)
-    >>> default_sketch_size(2**20, 500)
-    8000
+    >>> default_sketch_size(100_000, 50), default_sketch_size(2**18, 512)
+    (800, 4096)
+    >>> default_sketch_size(1_000_000, 1000, nnz=1_000_000)
+    4000
     """
-    if n >= 4 * d * d:
-        gamma = 16
-    elif 5 * n >= d * d and n >= 64 * d:
-        gamma = 8
-    else:
-        gamma = 4
+    gamma = min(_PASSES, key=lambda g: _sketched_cost(n, d, nnz, g))
     return min(gamma * d, n)
 
 
@@ -91,17 +113,19 @@ def choose_method(shape: tuple[int, int], nnz: int | None = None,
                   sketch_size: int | None = None) -> str:
     r"""The path ``method="auto"`` takes for an n x d problem: ``"direct"`` or ``"precondition"``.
 
-    A sketch of m rows gains nothing unless m is well below n (m <= n/2), and
-    the sketched solve costs about 40 passes over A (each O(nnz(A))) plus the
-    O(m d^2 + d^3) factorisation of the sketch, against LAPACK's O(n d^2):
+    A sketch of m rows gains nothing unless m is well below n (m <= n/2).
+    Otherwise the modelled times decide:
 
-    .. math:: t_\mathrm{direct} = n d (a + b d), \qquad
-              t_\mathrm{sketch} = 40 (c + e/d) \mathrm{nnz}(A) + f m d^2 + g d^3,
+    .. math:: t_\mathrm{direct} = n d \, (a + b d), \qquad
+              t_\mathrm{sketch} = p_\gamma (c \, \mathrm{nnz}(A) + e \, n_\mathrm{sparse} + f)
+              + g \, m d^2 + h \, \mathrm{nnz}(A),
 
-    with constants fitted to timings on 2 cores (docs/lstsq.md).  For dense A
-    the sketch pays from d of about 100 to 200 when n is at least a few
-    thousand times d; sparse A switches much earlier, and a sparse A whose dense
-    copy would exceed 2^26 entries is never densified.
+    with :math:`p_\gamma` the passes over A a sketch of m = gamma d rows needs and
+    constants fitted to timings of both paths on 2 cores (docs/lstsq.md).  Dense A
+    with fewer than 2^20 entries is always solved directly (the fixed costs of
+    parallel passes decide there); above, the sketch pays for nearly every shape
+    with n >= 8 d.  A sparse A whose dense copy would exceed 2^26 entries is never
+    densified.
 
     Parameters
     ----------
@@ -110,7 +134,7 @@ def choose_method(shape: tuple[int, int], nnz: int | None = None,
     nnz : int, optional
         Stored entries of A (default n d, dense).
     sketch_size : int, optional
-        Rows of the sketch (default ``default_sketch_size(n, d)``).
+        Rows of the sketch (default ``default_sketch_size(n, d, nnz)``).
 
     Returns
     -------
@@ -119,23 +143,22 @@ def choose_method(shape: tuple[int, int], nnz: int | None = None,
     Examples
     --------
     >>> from rnla.lstsq import choose_method
-    >>> choose_method((2000, 20)), choose_method((200_000, 500))
-    ('direct', 'precondition')
-    >>> import scipy.sparse as sp
+    >>> choose_method((2000, 20)), choose_method((10_000, 50)), choose_method((200_000, 500))
+    ('direct', 'direct', 'precondition')
     >>> choose_method((100_000, 50), nnz=500_000)
     'precondition'
     """
     n, d = shape
-    m = default_sketch_size(n, d) if sketch_size is None else sketch_size
+    m = default_sketch_size(n, d, nnz) if sketch_size is None else sketch_size
     if 2 * m > n:
         return "direct"
-    dense = nnz is None
-    nnz = n * d if dense else nnz
-    if not dense and n * d > _DENSE_LIMIT:
+    if nnz is None and n * d < _MIN_SKETCH_ENTRIES:
+        return "direct"
+    if nnz is not None and n * d > _DENSE_LIMIT:
         return "precondition"
-    t_direct = n * d * (_T_DIRECT_ND + _T_DIRECT_ND2 * d)
-    t_sketch = (_PASSES * (_T_PASS + _T_PASS_ROW / d) * nnz + _T_FACTOR * m * d * d
-                + _T_SVD * d**3)
+    gamma = min(_PASSES, key=lambda g: abs(g * d - m))
+    t_direct = n * d * (_T_DIRECT + _T_DIRECT_D * d)
+    t_sketch = _sketched_cost(n, d, nnz, gamma) + _T_QR * (m - gamma * d) * d * d
     return "direct" if t_direct <= t_sketch else "precondition"
 
 
@@ -253,7 +276,7 @@ def _solve(A, b, alpha, method, sketch, sketch_size, solver, tol, maxiter, x0, r
             raise ValueError("`refresh=True` draws a new sketch per step: pass `sketch` as a "
                              f"kind name {tuple(SKETCH_KINDS)}, not an operator")
     elif sketch_size is None:
-        m = default_sketch_size(n, d)
+        m = default_sketch_size(n, d, A.nnz if sp.issparse(A) else None)
     else:
         m = check_int(sketch_size, "sketch_size", low=1)
     if x0 is not None:
@@ -285,6 +308,17 @@ def _solve(A, b, alpha, method, sketch, sketch_size, solver, tol, maxiter, x0, r
     if solver in ("lsqr", "lsmr") and method == "precondition" and A.dtype != np.float64:
         A = A.astype(np.float64)  # scipy's iterations would convert A at every product
 
+    # the sketched path alternates small BLAS calls with numba passes over A: threaded
+    # BLAS would spin against the numba threads (measured 1.3x to 3x slower on 2 cores)
+    with one_blas_thread():
+        return _solve_sketched(A, B, alpha, method, sketch, m, solver, tol, maxiter,
+                               X0 if x0 is not None else None, rng, rcond, refresh,
+                               was_vector, out_dtype)
+
+
+def _solve_sketched(A, B, alpha, method, sketch, m, solver, tol, maxiter, X0, rng, rcond,
+                    refresh, was_vector, out_dtype) -> LstsqResult:
+    """The sketched methods, after validation; ``X0`` is the caller's start or None."""
     rng_sketch, rng_fresh = rng.spawn(2)
     t0 = time.perf_counter()
     S = _build_sketch(sketch, m, A, rng_sketch)
@@ -294,11 +328,12 @@ def _solve(A, b, alpha, method, sketch, sketch_size, solver, tol, maxiter, x0, r
         A, B, SA, SB = A * scale, B * scale, SA * scale, SB * scale
         alpha = None if alpha is None else alpha * scale**2
     t1 = time.perf_counter()
-    pre = Preconditioner(SA, alpha, rcond)
+    pre = Preconditioner(SA, alpha, rcond, SB)
     t2 = time.perf_counter()
     op = GramOperator(A, alpha)
-    if x0 is None:
-        X0 = pre.sketch_solve(SB)
+    given_start = X0 is not None
+    if not given_start:
+        X0 = pre.sketch_solve()
     fresh_time = 0.0
     if method == "sketch_solve":
         _, rr = op.residual_gradient(X0, B)
@@ -307,7 +342,7 @@ def _solve(A, b, alpha, method, sketch, sketch_size, solver, tol, maxiter, x0, r
         if maxiter is None:
             maxiter = _iteration_limit(tol, m / pre.rank)
         start = None
-        if x0 is None:  # keep the sketched solution only if it beats x = 0 (PARLA's rule)
+        if not given_start:  # keep the sketched solution only if it beats x = 0 (PARLA)
             start = op.residual_gradient(X0, B)
             keep = start[1] < np.einsum("ij,ij->j", B, B)
             if not keep.all():
