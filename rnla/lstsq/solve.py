@@ -308,12 +308,9 @@ def _solve(A, b, alpha, method, sketch, sketch_size, solver, tol, maxiter, x0, r
     if solver in ("lsqr", "lsmr") and method == "precondition" and A.dtype != np.float64:
         A = A.astype(np.float64)  # scipy's iterations would convert A at every product
 
-    # the sketched path alternates small BLAS calls with numba passes over A: threaded
-    # BLAS would spin against the numba threads (measured 1.3x to 3x slower on 2 cores)
-    with one_blas_thread():
-        return _solve_sketched(A, B, alpha, method, sketch, m, solver, tol, maxiter,
-                               X0 if x0 is not None else None, rng, rcond, refresh,
-                               was_vector, out_dtype)
+    return _solve_sketched(A, B, alpha, method, sketch, m, solver, tol, maxiter,
+                           X0 if x0 is not None else None, rng, rcond, refresh, was_vector,
+                           out_dtype)
 
 
 def _solve_sketched(A, B, alpha, method, sketch, m, solver, tol, maxiter, X0, rng, rcond,
@@ -328,52 +325,66 @@ def _solve_sketched(A, B, alpha, method, sketch, m, solver, tol, maxiter, X0, rn
         A, B, SA, SB = A * scale, B * scale, SA * scale, SB * scale
         alpha = None if alpha is None else alpha * scale**2
     t1 = time.perf_counter()
-    pre = Preconditioner(SA, alpha, rcond, SB)
-    t2 = time.perf_counter()
-    op = GramOperator(A, alpha)
-    given_start = X0 is not None
-    if not given_start:
-        X0 = pre.sketch_solve()
-    fresh_time = 0.0
-    if method == "sketch_solve":
-        _, rr = op.residual_gradient(X0, B)
-        X, n_iter, status, eta, cond = X0, 0, Status.CONVERGED, None, None
-    else:
-        if maxiter is None:
-            maxiter = _iteration_limit(tol, m / pre.rank)
-        start = None
-        if not given_start:  # keep the sketched solution only if it beats x = 0 (PARLA)
-            start = op.residual_gradient(X0, B)
-            keep = start[1] < np.einsum("ij,ij->j", B, B)
-            if not keep.all():
-                X0, start = np.where(keep, X0, 0.0), None
-        if method == "ihs" and refresh:
-            fresh_rngs = iter(rng_fresh.spawn(maxiter + 1))
-            spent = [0.0]
-
-            def make_pre():
-                ts = time.perf_counter()
-                St = _build_sketch(sketch, m, A, next(fresh_rngs))
-                P = Preconditioner(St @ A, alpha, rcond)
-                spent[0] += time.perf_counter() - ts
-                return P
-
-            out = run_ihs_fresh(op, make_pre, pre, B, X0, tol, maxiter)
-            fresh_time = spent[0]
+    # the factorisation and the iteration alternate small BLAS calls with numba passes
+    # over A: threaded BLAS would spin against the numba threads (measured 1.3x to 3x
+    # slower on 2 cores).  The sketch itself keeps BLAS's threads (the Gaussian GEMM).
+    with one_blas_thread():
+        pre = Preconditioner(SA, alpha, rcond, SB)
+        t2 = time.perf_counter()
+        op = GramOperator(A, alpha)
+        if method == "sketch_solve":
+            X = pre.sketch_solve()
+            _, rr = op.residual_gradient(X, B)
+            n_iter, status, eta, cond, fresh_time = 0, Status.CONVERGED, None, None, 0.0
         else:
-            inner = "heavy_ball" if method == "ihs" else solver
-            out = refine(op, pre, B, X0, tol, maxiter, inner, ratio=pre.rank / m,
-                         start=start)
-        X, rr, n_iter, status, eta, cond = out.X, out.rr, out.n_iter, out.status, out.eta, out.cond
-        if status != Status.CONVERGED and cond is not None and cond > _FAILED_CONDITION:
+            X, rr, n_iter, status, eta, cond, fresh_time = _iterate(
+                op, pre, B, X0, method, solver, tol, maxiter, m,
+                lambda rng: Preconditioner(_build_sketch(sketch, m, A, rng) @ A, alpha, rcond),
+                rng_fresh if method == "ihs" and refresh else None)
+        if pre.truncated and _sketch_lost_rank(A, pre, rcond):
             status = Status.SKETCH_FAILED
-    if pre.truncated and _sketch_lost_rank(A, pre, rcond):
-        status = Status.SKETCH_FAILED
     t3 = time.perf_counter()
     times = (t1 - t0 + fresh_time, t2 - t1, t3 - t2 - fresh_time)
     resid = np.sqrt(np.maximum(rr, 0.0)) / scale
     return _result(X, resid, eta, n_iter, status, method, sketch, solver, was_vector, out_dtype,
                    times, cond, int(SA.shape[0]), pre.rank)
+
+
+def _iterate(op: GramOperator, pre: Preconditioner, B: np.ndarray, X0, method: str,
+             solver: str, tol: float, maxiter: int | None, m: int, fresh_preconditioner,
+             rng_fresh):
+    """The iterative phase from ``X0`` (the sketch-and-solve point when None): refinement
+    with ``solver`` or the heavy ball, or the iterative Hessian sketch with a fresh
+    sketch per step when ``rng_fresh`` is given.  Returns ``(X, rr, n_iter, status,
+    eta, condition_estimate, seconds spent drawing fresh sketches)``."""
+    if maxiter is None:
+        maxiter = _iteration_limit(tol, m / pre.rank)
+    start = None
+    if X0 is None:  # keep the sketched solution only if it beats x = 0 (PARLA's rule)
+        X0 = pre.sketch_solve()
+        start = op.residual_gradient(X0, B)
+        keep = start[1] < np.einsum("ij,ij->j", B, B)
+        if not keep.all():
+            X0, start = np.where(keep, X0, 0.0), None
+    spent = 0.0
+    if rng_fresh is not None:
+        fresh_rngs = iter(rng_fresh.spawn(maxiter + 1))
+
+        def make_pre():
+            nonlocal spent
+            ts = time.perf_counter()
+            P = fresh_preconditioner(next(fresh_rngs))
+            spent += time.perf_counter() - ts
+            return P
+
+        out = run_ihs_fresh(op, make_pre, pre, B, X0, tol, maxiter)
+    else:
+        inner = "heavy_ball" if method == "ihs" else solver
+        out = refine(op, pre, B, X0, tol, maxiter, inner, ratio=pre.rank / m, start=start)
+    status = out.status
+    if status != Status.CONVERGED and out.cond is not None and out.cond > _FAILED_CONDITION:
+        status = Status.SKETCH_FAILED
+    return out.X, out.rr, out.n_iter, status, out.eta, out.cond, spent
 
 
 def _result(X, resid, eta, n_iter, status, method, sketch, solver, was_vector, dtype, times,
