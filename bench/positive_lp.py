@@ -94,7 +94,7 @@ def highs_pdlp(A, eps: float, cap: float) -> dict:
 
 
 def rnla_row(solve, A, eps, method, cap) -> dict:
-    res = solve(A, eps, method=method, seed=0, time_limit=cap)
+    res = solve(A, eps, method=method, rng=0, time_limit=cap)
     return {"time_s": res.time, "objective": res.objective, "gap": res.gap,
             "iterations": res.n_iter, "passes": res.passes,
             "status": res.status if res.converged else f"{res.status} (gap {res.gap:.3f})"}
@@ -105,8 +105,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="the two smallest sizes only")
     parser.add_argument("--cap", type=float, default=60.0, help="seconds per solver run")
     args = parser.parse_args()
-    solve_packing(random_packing(200, 10, 0), 0.05, seed=0)  # compile
-    solve_packing(random_packing(200, 10, 0), 0.05, method="coordinate", seed=0)
+    solve_packing(random_packing(200, 10, 0), 0.05, rng=0)  # compile
+    solve_packing(random_packing(200, 10, 0), 0.05, method="coordinate", rng=0)
     sizes = [2_000, 5_000] if args.quick else [2_000, 5_000, 20_000, 100_000]
     cases = [(f"packing n={n}", random_packing(n, 10, 1), solve_packing) for n in sizes]
     cases.append(("set cover 2000 x 10000", set_cover(2_000, 10_000, 2), solve_covering))

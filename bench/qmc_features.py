@@ -66,7 +66,7 @@ def gram_errors(sizes, seeds, learned_max) -> list[dict]:
             for seed in seeds:
                 t0 = time.perf_counter()
                 fmap = FourierFeatureMap(n_features, "gaussian", sigma, sequence=sequence,
-                                         seed=seed).fit(X)
+                                         rng=seed).fit(X)
                 fit_time.append(time.perf_counter() - t0)
                 Z = fmap.transform(X)
                 E = Z @ Z.T - K
@@ -105,7 +105,7 @@ def kernel_ridge_errors(sizes, seeds, learned_max) -> list[dict]:
             err, gap = [], []
             for seed in seeds:
                 fmap = FourierFeatureMap(n_features, "gaussian", sigma, sequence=sequence,
-                                         seed=seed).fit(Xtr)
+                                         rng=seed).fit(Xtr)
                 Ztr, Zte = fmap.transform(Xtr), fmap.transform(Xte)
                 model = SketchedRidge(alpha, fit_intercept=False, random_state=seed)
                 pred = model.fit(Ztr, ytr).predict(Zte)

@@ -63,7 +63,7 @@ def bench_gaussian(n: int, d: int, k: int, repeats: int) -> list[dict]:
     At = A.T
 
     def ours():
-        return rnla.GaussianSketch(k, n, seed=0) @ A
+        return rnla.GaussianSketch(k, n, rng=0) @ A
 
     def sklearn():
         return GaussianRandomProjection(n_components=k, random_state=0).fit(At).transform(At)
@@ -78,10 +78,10 @@ def bench_gaussian(n: int, d: int, k: int, repeats: int) -> list[dict]:
 
 def bench_countsketch(n: int, d: int, k: int, repeats: int) -> list[dict]:
     A = np.random.default_rng(2).standard_normal((n, d))
-    cs = median_time(lambda: rnla.CountSketch(k, n, seed=0) @ A, repeats)["median_s"]
+    cs = median_time(lambda: rnla.CountSketch(k, n, rng=0) @ A, repeats)["median_s"]
     cwt = median_time(lambda: scipy.linalg.clarkson_woodruff_transform(A, k, rng=0),
                       repeats)["median_s"]
-    ss = median_time(lambda: rnla.SparseSign(k, n, s=8, seed=0) @ A, repeats)["median_s"]
+    ss = median_time(lambda: rnla.SparseSign(k, n, s=8, rng=0) @ A, repeats)["median_s"]
     return [
         {"case": f"CountSketch k={k} of {n}x{d}", "rnla_s": cs, "baseline": "scipy CWT",
          "baseline_s": cwt, "ratio": cs / cwt},
@@ -98,11 +98,11 @@ def bench_all_operators(A, label: str, k: int, repeats: int) -> list[dict]:
         options = {}
         if kind == "leverage":
             if h is None:
-                h = rnla.leverage_scores(A, method="approx", seed=0)
+                h = rnla.leverage_scores(A, method="approx", rng=0)
             options["probabilities"] = h / h.sum()
 
         def run(kind=kind, options=options):
-            return rnla.make_sketch(kind, k, n, seed=0, **options) @ A
+            return rnla.make_sketch(kind, k, n, rng=0, **options) @ A
 
         t = median_time(run, repeats)["median_s"]
         rows.append({"case": f"{kind} k={k} of {label}", "rnla_s": t})
@@ -117,9 +117,9 @@ def bench_leverage(n: int, d: int, repeats: int) -> list[dict]:
     h = rnla.leverage_scores(A)
     rows = []
     for eps in (0.5, 0.25, 0.1):
-        t = median_time(lambda eps=eps: rnla.leverage_scores(A, "approx", eps=eps, seed=0),
+        t = median_time(lambda eps=eps: rnla.leverage_scores(A, "approx", eps=eps, rng=0),
                         repeats)["median_s"]
-        ha = rnla.leverage_scores(A, "approx", eps=eps, seed=0)
+        ha = rnla.leverage_scores(A, "approx", eps=eps, rng=0)
         label = " (default)" if eps == 0.25 else ""
         rows.append({"case": f"approx leverage eps={eps}{label} {n}x{d}", "rnla_s": t,
                      "baseline": "exact (QR)", "baseline_s": exact, "ratio": t / exact,

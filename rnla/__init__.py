@@ -6,9 +6,11 @@ regression, QMC Fourier feature maps with box discrepancy, positive LPs, on a
 numba (CPU) backend.
 """
 
+import logging
+
 from rnla import features, sketch
 from rnla.features import FourierFeatureMap, fourier_features
-from rnla.lstsq import LstsqResult, lstsq, ridge
+from rnla.lstsq import LstsqProgress, LstsqResult, lstsq, ridge
 from rnla.sketch import (
     SRHT,
     CountSketch,
@@ -23,6 +25,9 @@ from rnla.sketch import (
 )
 
 __version__ = "0.1.0"
+
+# diagnostics go to the "rnla" logger; the application decides where they are shown
+logging.getLogger("rnla").addHandler(logging.NullHandler())
 
 #: estimators need scikit-learn, so they load on first access (``rnla.SketchedRidge``)
 _ESTIMATORS = ("SketchedLinearRegression", "SketchedRidge", "QMCFourierFeatures",
@@ -55,6 +60,7 @@ __all__ = [
     "lstsq",
     "ridge",
     "LstsqResult",
+    "LstsqProgress",
     "make_sketch",
     "leverage_scores",
     "embedding_size",

@@ -1,5 +1,9 @@
-"""Command line: ``python -m rnla demo`` (every sketch, MC vs QMC features),
-``python -m rnla bench efficiency`` and ``python -m rnla lp packing|covering MATRIX.mtx``."""
+"""Command line of rnla (installed as the rnla command; python -m rnla is the same).
+
+  rnla demo                                   every sketch, MC against QMC features
+  rnla bench efficiency [--quick | --full]    the statistical-efficiency suite
+  rnla lp packing|covering MATRIX.mtx         a positive LP from a Matrix Market file
+"""
 
 from __future__ import annotations
 
@@ -39,16 +43,16 @@ def demo(n: int, d: int, seed: int) -> None:
         ("leverage", {"probabilities": h / h.sum()}),
     ]
     for kind, options in operators:
-        rnla.make_sketch(kind, 4 * d, n, seed=seed, **options) @ A  # compile once, untimed
+        rnla.make_sketch(kind, 4 * d, n, rng=seed, **options) @ A  # compile once, untimed
         for k in (4 * d, 16 * d):
             t0 = time.perf_counter()
-            S = rnla.make_sketch(kind, k, n, seed=seed, **options)
+            S = rnla.make_sketch(kind, k, n, rng=seed, **options)
             S @ A
             elapsed = 1e3 * (time.perf_counter() - t0)
             lo, hi, eps = subspace_distortion(S, U)
             label = kind + (f" (s={options['s']})" if "s" in options else "")
             print(f"{label:<28}{k:>6}{elapsed:>11.1f}{lo:>11.3f}{hi:>11.3f}{eps:>8.3f}")
-    approx = rnla.leverage_scores(A, method="approx", seed=seed)
+    approx = rnla.leverage_scores(A, method="approx", rng=seed)
     print(f"approximate leverage scores: max relative error "
           f"{np.max(np.abs(approx - h) / h):.3f} (target 0.25)")
     demo_features(seed)
@@ -67,7 +71,7 @@ def demo_features(seed: int) -> None:
     print(f"{'sequence':<14}{'Gram error':>12}{'box discrepancy^2':>20}")
     for sequence in ("mc", "halton", "sobol", "lattice", "digital_net", "learned"):
         fmap = features.FourierFeatureMap(512, "gaussian", sigma, sequence=sequence,
-                                          seed=seed).fit(X)
+                                          rng=seed).fit(X)
         Z = fmap.transform(X)
         error = np.linalg.norm(Z @ Z.T - K, 2) / np.linalg.norm(K, 2)
         d2 = features.box_discrepancy_squared(fmap.frequencies_, box, sigma, normalized=True)
@@ -79,7 +83,14 @@ def bench_efficiency(args, parser) -> None:
     from dataclasses import replace
     from pathlib import Path
 
-    from rnla.efficiency.suite import FULL, QUICK, run_suite, slope_checks, write_report
+    from rnla.efficiency.suite import (
+        FULL,
+        QUICK,
+        has_matplotlib,
+        run_suite,
+        slope_checks,
+        write_report,
+    )
 
     config = FULL if args.full else QUICK
     if args.draws is not None:
@@ -87,12 +98,38 @@ def bench_efficiency(args, parser) -> None:
             parser.error(f"--draws must be at least 2 (standard errors need replications); "
                          f"got {args.draws}")
         config = replace(config, n_draws=args.draws)
+    figures = has_matplotlib()
+    if not figures:
+        print("matplotlib is not installed: the report will be written without figures "
+              "(pip install 'rnla[bench]' to draw them)", file=sys.stderr)
     t0 = time.perf_counter()
     cells = run_suite(config)
     slopes = slope_checks(cells)
     md = write_report(cells, slopes, Path(args.out), config, time.perf_counter() - t0)
     print(md.read_text().split("## Prediction")[0])
-    print(f"report: {md}\nfigures: {Path(args.out).resolve()}/efficiency_*.png")
+    print(f"report: {md}")
+    if figures:
+        print(f"figures: {Path(args.out).resolve()}/efficiency_*.png")
+
+
+def check_lp_file(A, parser) -> None:
+    """Refuse a non-finite or negative entry, or an empty column, naming it as the
+    Matrix Market file numbers it (from 1), before the solver sees the matrix."""
+    import scipy.sparse as sp
+
+    coo = sp.coo_array(A)
+    for bad, what in ((~np.isfinite(coo.data), "is not finite"),
+                      (coo.data < 0, "is negative (a positive LP needs A >= 0)")):
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            parser.error(f"entry ({coo.row[k] + 1}, {coo.col[k] + 1}) of the file, "
+                         f"{coo.data[k]:g}, {what}")
+    used = np.zeros(coo.shape[1], dtype=bool)
+    used[coo.col[coo.data != 0]] = True
+    if not used.all():
+        j = int(np.flatnonzero(~used)[0]) + 1
+        parser.error(f"column {j} of the file has no nonzero entry: the packing LP is "
+                     f"unbounded in that column's variable and the covering LP infeasible")
 
 
 def solve_lp(args, parser) -> None:
@@ -106,6 +143,7 @@ def solve_lp(args, parser) -> None:
         A = scipy.io.mmread(args.matrix)
     except (OSError, ValueError) as err:
         parser.error(f"cannot read {args.matrix} as Matrix Market: {err}")
+    check_lp_file(A, parser)
     solve = solve_packing if args.sense == "packing" else solve_covering
     last = [0.0]
 
@@ -117,7 +155,7 @@ def solve_lp(args, parser) -> None:
         return False
 
     try:
-        res = solve(A, args.eps, method=args.method, seed=args.seed, callback=progress,
+        res = solve(A, args.eps, method=args.method, rng=args.seed, callback=progress,
                     time_limit=args.time_limit)
     except (ValueError, TypeError) as err:
         parser.error(str(err))
@@ -138,7 +176,15 @@ def solve_lp(args, parser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m rnla", description=__doc__)
+    from pathlib import Path
+
+    import rnla
+
+    invoked_as = Path(sys.argv[0]).name
+    parser = argparse.ArgumentParser(
+        prog="rnla" if invoked_as == "rnla" else "python -m rnla", description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"rnla {rnla.__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     p_demo = sub.add_parser("demo", help="sketch a matrix with every operator, and compare "
                             "MC and QMC Fourier features")

@@ -11,18 +11,13 @@ public functions accept it for one release with a ``DeprecationWarning``.
 from __future__ import annotations
 
 import numbers
-import warnings
 
 import numpy as np
 
-__all__ = ["SeedLike", "as_generator", "spawn", "draw_key", "resolve_rng", "NOT_GIVEN"]
+__all__ = ["SeedLike", "as_generator", "spawn", "draw_key"]
 
 SeedLike = (None | int | np.integer | np.random.SeedSequence | np.random.Generator
             | np.random.RandomState)
-
-#: default of a deprecated ``seed`` keyword: tells "not passed" from ``seed=None``
-NOT_GIVEN = object()
-
 
 def as_generator(seed: SeedLike, name: str = "seed") -> np.random.Generator:
     """Return a ``numpy.random.Generator`` for ``seed``.
@@ -46,17 +41,6 @@ def as_generator(seed: SeedLike, name: str = "seed") -> np.random.Generator:
         f"`{name}` must be None, an int, a numpy.random.SeedSequence, a "
         f"numpy.random.Generator or a numpy.random.RandomState; got {type(seed).__name__}"
     )
-
-
-def resolve_rng(rng: SeedLike, seed=NOT_GIVEN, stacklevel: int = 3) -> SeedLike:
-    """Return the randomness a caller asked for through ``rng`` or the deprecated ``seed``."""
-    if seed is NOT_GIVEN:
-        return rng
-    warnings.warn("`seed` is deprecated and will be removed in the next release; use `rng`",
-                  DeprecationWarning, stacklevel=stacklevel)
-    if rng is not None:
-        raise TypeError("pass either `rng` or the deprecated `seed`, not both")
-    return seed
 
 
 def spawn(seed: SeedLike, n: int) -> list[np.random.Generator]:

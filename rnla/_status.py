@@ -15,7 +15,8 @@ class Status(str, Enum):
     reached first; ``"stalled"``: the iteration stopped making progress above
     the requested accuracy; ``"sketch_failed"``: the sketch is not a subspace
     embedding of the data, so the method cannot reach the requested accuracy
-    with it; ``"certified"`` (LPs): the requested duality gap is certified.
+    with it; ``"certified"`` (LPs): the requested duality gap is certified; ``"callback"``: the
+    user's callback asked to stop.
     """
 
     CONVERGED = "converged"
@@ -24,6 +25,7 @@ class Status(str, Enum):
     STALLED = "stalled"
     SKETCH_FAILED = "sketch_failed"
     CERTIFIED = "certified"
+    CALLBACK = "callback"
 
     def __str__(self) -> str:
         return self.value

@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
+import scipy.sparse.linalg as spla
 
 __all__ = [
     "check_host",
@@ -169,6 +170,17 @@ def check_operand(A, n: int, name: str = "A", *, check_finite: bool = True):
             f"`{name}` must have {n} rows (the sketch's n); got shape {A.shape}"
         )
     return A, False
+
+
+def check_linear_operator(A, n: int | None, name: str = "A"
+                          ) -> tuple[spla.LinearOperator, np.dtype]:
+    """Validate a ``scipy.sparse.linalg.LinearOperator``: 2-D, non-empty, ``n`` rows (when
+    given) and a real dtype.  Returns it with the float dtype rnla computes in."""
+    if len(A.shape) != 2 or min(A.shape) < 1:
+        raise ValueError(f"`{name}` must be a non-empty 2-D operator; got shape {A.shape}")
+    if n is not None and A.shape[0] != n:
+        raise ValueError(f"`{name}` must have {n} rows (the sketch's n); got shape {A.shape}")
+    return A, float_dtype(np.dtype(A.dtype if A.dtype is not None else np.float64), name)
 
 
 def check_int(value, name: str, low: int | None = None, high: int | None = None) -> int:

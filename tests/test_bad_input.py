@@ -60,12 +60,12 @@ def _rhs(A):
 MATRIX_ENTRY_POINTS = {
     "lstsq(A, b)": lambda A: rnla.lstsq(A, _rhs(A), rng=0),
     "ridge(A, b, 1.0)": lambda A: rnla.ridge(A, _rhs(A), 1.0, rng=0),
-    "sparse_sign S @ A": lambda A: rnla.make_sketch("sparse_sign", 20, 300, seed=0) @ A,
-    "srht S @ A": lambda A: rnla.make_sketch("srht", 20, 300, seed=0) @ A,
-    "gaussian S @ A": lambda A: rnla.make_sketch("gaussian", 20, 300, seed=0) @ A,
+    "sparse_sign S @ A": lambda A: rnla.make_sketch("sparse_sign", 20, 300, rng=0) @ A,
+    "srht S @ A": lambda A: rnla.make_sketch("srht", 20, 300, rng=0) @ A,
+    "gaussian S @ A": lambda A: rnla.make_sketch("gaussian", 20, 300, rng=0) @ A,
     "leverage_scores(A)": lambda A: rnla.leverage_scores(A),
-    "fourier_features(X, 8)": lambda A: rnla.fourier_features(A, 8, seed=0),
-    "FourierFeatureMap.fit(X)": lambda A: FourierFeatureMap(8, seed=0).fit(A),
+    "fourier_features(X, 8)": lambda A: rnla.fourier_features(A, 8, rng=0),
+    "FourierFeatureMap.fit(X)": lambda A: FourierFeatureMap(8, rng=0).fit(A),
     "box_discrepancy(W, b)": lambda A: box_discrepancy(A, 1.0),
 }
 
@@ -148,13 +148,13 @@ _ARGS = [
      ValueError, "`n`"),
     ("make_sketch(kind, k, n)", "unknown kind", lambda: rnla.make_sketch("fourier", 2, 10),
      ValueError, "`kind`"),
-    ("make_sketch(kind, k, n)", "seed of the wrong type",
-     lambda: rnla.make_sketch("gaussian", 2, 10, seed="a"), TypeError, "`seed`"),
+    ("make_sketch(kind, k, n)", "rng of the wrong type",
+     lambda: rnla.make_sketch("gaussian", 2, 10, rng="a"), TypeError, "`rng`"),
     ("sparse_sign S @ A", "A with the wrong number of rows",
-     lambda: rnla.make_sketch("sparse_sign", 2, 10, seed=0) @ np.ones((9, 2)), ValueError,
+     lambda: rnla.make_sketch("sparse_sign", 2, 10, rng=0) @ np.ones((9, 2)), ValueError,
      "10 rows"),
     ("sparse_sign S @ A", "vector of the wrong length",
-     lambda: rnla.make_sketch("sparse_sign", 2, 10, seed=0) @ np.ones(9), ValueError,
+     lambda: rnla.make_sketch("sparse_sign", 2, 10, rng=0) @ np.ones(9), ValueError,
      "length 10"),
     ("leverage_scores(A)", "unknown method", lambda: rnla.leverage_scores(A_GOOD, "fast"),
      ValueError, "`method`"),
@@ -170,20 +170,20 @@ _ARGS = [
      ValueError, "`kind`"),
     # feature maps
     ("FourierFeatureMap.fit(X)", "n_features = 0",
-     lambda: FourierFeatureMap(0, seed=0).fit(X_GOOD), ValueError, "`n_features`"),
+     lambda: FourierFeatureMap(0, rng=0).fit(X_GOOD), ValueError, "`n_features`"),
     ("FourierFeatureMap.fit(X)", "n_features not an int",
-     lambda: FourierFeatureMap(2.5, seed=0).fit(X_GOOD), TypeError, "`n_features`"),
+     lambda: FourierFeatureMap(2.5, rng=0).fit(X_GOOD), TypeError, "`n_features`"),
     ("FourierFeatureMap.fit(X)", "bandwidth negative",
-     lambda: FourierFeatureMap(8, bandwidth=-1.0, seed=0).fit(X_GOOD), ValueError,
+     lambda: FourierFeatureMap(8, bandwidth=-1.0, rng=0).fit(X_GOOD), ValueError,
      "`bandwidth`"),
     ("FourierFeatureMap.fit(X)", "bandwidth NaN",
-     lambda: FourierFeatureMap(8, bandwidth=float("nan"), seed=0).fit(X_GOOD), ValueError,
+     lambda: FourierFeatureMap(8, bandwidth=float("nan"), rng=0).fit(X_GOOD), ValueError,
      "`bandwidth`"),
     ("FourierFeatureMap.transform(X)", "X with other columns than at fit",
-     lambda: FourierFeatureMap(8, seed=0).fit(X_GOOD).transform(X_GOOD[:, :2]), ValueError,
+     lambda: FourierFeatureMap(8, rng=0).fit(X_GOOD).transform(X_GOOD[:, :2]), ValueError,
      "columns"),
     ("FourierFeatureMap.transform(X)", "X with NaN",
-     lambda: FourierFeatureMap(8, seed=0).fit(X_GOOD).transform(np.full((2, 3), np.nan)),
+     lambda: FourierFeatureMap(8, rng=0).fit(X_GOOD).transform(np.full((2, 3), np.nan)),
      ValueError, "finite"),
     ("box_discrepancy(W, b)", "b of the wrong length",
      lambda: box_discrepancy(W_GOOD, np.ones(2)), ValueError, "`b`"),
@@ -291,7 +291,7 @@ def test_any_shape_dtype_and_order(n, d, dtype, order, seed, kind):
     b = rng.standard_normal(n)
     A0, b0 = A.copy(order="K"), b.copy()
     work = np.float32 if dtype == "float32" else np.float64
-    S = rnla.make_sketch(kind, min(n, 5), n, seed=seed)
+    S = rnla.make_sketch(kind, min(n, 5), n, rng=seed)
     SA = S @ A
     assert SA.dtype == work
     np.testing.assert_allclose(SA, S.to_dense().astype(np.float64) @ A.astype(np.float64),
@@ -312,11 +312,11 @@ def test_leverage_scores_near_overflow(method, scale):
     """LAPACK gets the right answer at entries near 1e307 (numpy.linalg.lstsq does);
     so must leverage_scores, which do not depend on the scale of A."""
     A = np.random.default_rng(0).standard_normal((5000, 20))
-    h_ref = rnla.leverage_scores(A, method, seed=0)
-    np.testing.assert_allclose(rnla.leverage_scores(A * scale, method, seed=0), h_ref,
+    h_ref = rnla.leverage_scores(A, method, rng=0)
+    np.testing.assert_allclose(rnla.leverage_scores(A * scale, method, rng=0), h_ref,
                                rtol=1e-10)
     # subnormal entries (about 1e-310) carry fewer bits, but never overflow the scaling
-    assert np.all(np.isfinite(rnla.leverage_scores(A * 1e-310, method, seed=0)))
+    assert np.all(np.isfinite(rnla.leverage_scores(A * 1e-310, method, rng=0)))
 
 
 def test_matrix_market_reader_refuses_bad_files(tmp_path, capsys):
@@ -326,7 +326,22 @@ def test_matrix_market_reader_refuses_bad_files(tmp_path, capsys):
     scipy.io.mmwrite(str(path), sp.coo_matrix(-P_GOOD))
     with pytest.raises(SystemExit) as info:
         main(["lp", "packing", str(path)])
-    assert info.value.code == 2 and "nonnegative" in capsys.readouterr().err
+    assert info.value.code == 2 and "is negative" in capsys.readouterr().err
+    # positions as the file numbers them (from 1); the Python API keeps 0-based indices
+    one = tmp_path / "one.mtx"
+    one.write_text("%%MatrixMarket matrix coordinate real general\n3 3 3\n"
+                   "1 1 1.0\n2 2 -1.0\n3 3 1.0\n")
+    with pytest.raises(SystemExit):
+        main(["lp", "packing", str(one)])
+    assert "entry (2, 2) of the file" in capsys.readouterr().err
+    empty = tmp_path / "empty_column.mtx"
+    empty.write_text("%%MatrixMarket matrix coordinate real general\n3 3 2\n"
+                     "1 1 1.0\n3 3 1.0\n")
+    with pytest.raises(SystemExit):
+        main(["lp", "covering", str(empty)])
+    assert "column 2 of the file" in capsys.readouterr().err
+    with pytest.raises(ValueError, match=r"at row 1, column 1"):
+        solve_packing(np.diag([1.0, -1.0, 1.0]))
     bad = tmp_path / "garbage.mtx"
     bad.write_text("not a matrix market file\n")
     with pytest.raises(SystemExit):
@@ -344,8 +359,8 @@ FOREIGN_ENTRY_POINTS = {
     "lstsq(A, b) with foreign b": lambda wrap: rnla.lstsq(A_GOOD, wrap(B_GOOD)),
     "ridge(A, b, alpha) with foreign alpha": lambda wrap: rnla.ridge(A_GOOD, B_GOOD,
                                                                     wrap(np.ones(6))),
-    "S @ A": lambda wrap: rnla.make_sketch("sparse_sign", 20, 300, seed=0) @ wrap(A_GOOD),
-    "S @ v": lambda wrap: rnla.make_sketch("gaussian", 20, 300, seed=0) @ wrap(B_GOOD),
+    "S @ A": lambda wrap: rnla.make_sketch("sparse_sign", 20, 300, rng=0) @ wrap(A_GOOD),
+    "S @ v": lambda wrap: rnla.make_sketch("gaussian", 20, 300, rng=0) @ wrap(B_GOOD),
     "leverage_scores(A)": lambda wrap: rnla.leverage_scores(wrap(A_GOOD)),
     "fourier_features(X, 8)": lambda wrap: rnla.fourier_features(wrap(X_GOOD), 8),
     "box_discrepancy(W, b)": lambda wrap: box_discrepancy(W_GOOD, wrap(np.ones(3))),

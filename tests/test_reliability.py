@@ -34,7 +34,7 @@ def test_fourier_features_frequencies_keep_float32():
 
 @pytest.mark.parametrize("kind", ["gaussian", "srht", "countsketch", "sparse_sign", "uniform"])
 def test_operators_survive_pickling(kind):
-    S = rnla.make_sketch(kind, 16, 100, seed=3)
+    S = rnla.make_sketch(kind, 16, 100, rng=3)
     T = pickle.loads(pickle.dumps(S))
     np.testing.assert_array_equal(S.to_dense(), T.to_dense())
     A = np.random.default_rng(0).standard_normal((100, 5))
@@ -43,7 +43,7 @@ def test_operators_survive_pickling(kind):
 
 def test_leverage_sampling_survives_pickling():
     A = np.random.default_rng(0).standard_normal((200, 5))
-    S = rnla.LeverageSampling.from_matrix(A, 40, seed=1)
+    S = rnla.LeverageSampling.from_matrix(A, 40, rng=1)
     T = pickle.loads(pickle.dumps(S))
     np.testing.assert_array_equal(S @ A, T @ A)
 
@@ -102,9 +102,9 @@ def test_sketches_bitwise_whatever_the_thread_count(kind, layout):
 
     def run():
         if kind == "leverage":
-            S = rnla.LeverageSampling.from_matrix(A, 200, method="approx", seed=3)
+            S = rnla.LeverageSampling.from_matrix(A, 200, method="approx", rng=3)
         else:
-            S = rnla.make_sketch(kind, 200, 5000, seed=3)
+            S = rnla.make_sketch(kind, 200, 5000, rng=3)
         out = S @ A
         return out.toarray() if hasattr(out, "toarray") else out
 
@@ -118,8 +118,8 @@ def test_leverage_scores_and_features_bitwise_whatever_the_thread_count(method):
     A = np.random.default_rng(4).standard_normal((6000, 20))
 
     def run():
-        return (rnla.leverage_scores(A, method, seed=0),
-                rnla.fourier_features(A[:500, :5], 64, seed=0))
+        return (rnla.leverage_scores(A, method, rng=0),
+                rnla.fourier_features(A[:500, :5], 64, rng=0))
 
     one, two = _at_threads(1, run), _at_threads(2, run)
     for a, b in zip(one, two, strict=True):

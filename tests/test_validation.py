@@ -74,7 +74,7 @@ def test_unknown_kind():
 
 @pytest.mark.parametrize("kind", ["gaussian", "srht", "sparse_sign", "uniform"])
 def test_bad_operands(kind):
-    S = rnla.make_sketch(kind, 4, 10, seed=0)
+    S = rnla.make_sketch(kind, 4, 10, rng=0)
     with pytest.raises(ValueError, match="10 rows"):
         S @ np.ones((9, 2))
     with pytest.raises(ValueError, match="length 10"):
@@ -104,14 +104,14 @@ def test_bad_operands(kind):
 
 def test_finite_check_survives_overflowing_sum():
     big = np.full((10, 2), 1e308)
-    out = rnla.make_sketch("uniform", 10, 10, seed=0) @ big  # finite, though the sum overflows
+    out = rnla.make_sketch("uniform", 10, 10, rng=0) @ big  # finite, though the sum overflows
     assert np.isfinite(out).all()
 
 
 def test_overflow_of_finite_input_warns():
     big = np.full((16, 1), 1e308)
     with pytest.warns(RuntimeWarning, match="overflowed"):
-        rnla.SRHT(16, 16, seed=0) @ big
+        rnla.SRHT(16, 16, rng=0) @ big
 
 
 def test_leverage_scores_bad_input():

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg as sla
 
+from rnla._deprecate import renamed_parameters
 from rnla._random import SeedLike, spawn
 from rnla._threads import one_blas_thread
 from rnla._validation import check_int, check_matrix, check_option
@@ -98,11 +99,11 @@ def _check_sizes(n: int, p: int, r: int, sketch: str, replace: bool) -> None:
                          f"got {r}")
 
 
-def _probabilities(X: np.ndarray, U: np.ndarray, sketch: str, seed) -> np.ndarray | None:
+def _probabilities(X: np.ndarray, U: np.ndarray, sketch: str, rng) -> np.ndarray | None:
     if sketch == "uniform":
         return None
     if sketch == "leverage_approx":
-        h = leverage_scores(X, method="approx", seed=seed)
+        h = leverage_scores(X, method="approx", rng=rng)
     else:
         h = np.einsum("ij,ij->i", U, U)
     p = h / h.sum()
@@ -139,8 +140,9 @@ def _draw_projection(U: np.ndarray, e: np.ndarray, S) -> tuple[float, float] | N
     return float(np.sum(M * M)), float(np.sum(Me * Me))
 
 
+@renamed_parameters(seed="rng")
 def efficiency_draws(X, sketch: str, r: int, n_draws: int, *, y=None, replace: bool = False,
-                     seed: SeedLike = None) -> dict[str, np.ndarray]:
+                     rng: SeedLike = None) -> dict[str, np.ndarray]:
     """Per-draw C_WC, C_PE and C_RE for ``n_draws`` independent sketches of size r.
 
     Returns a dict of arrays ``wc``, ``pe``, ``re`` (``inf`` where S X lost rank).
@@ -172,9 +174,9 @@ def efficiency_draws(X, sketch: str, r: int, n_draws: int, *, y=None, replace: b
     U, s, _ = np.linalg.svd(X, full_matrices=False)
     if s[-1] <= s[0] * n * np.finfo(float).eps:
         raise ValueError("`X` must have full column rank p")
-    rng_probs, rng_y, *rngs = spawn(seed, n_draws + 2)
+    rng_probs, rng_y, *rngs = spawn(rng, n_draws + 2)
     if y is None:
-        y = make_response(X, seed=rng_y)[0]
+        y = make_response(X, rng=rng_y)[0]
     y = np.asarray(y, dtype=np.float64)
     if y.shape != (n,):
         raise ValueError(f"`y` must have shape ({n},); got {y.shape}")
@@ -197,12 +199,12 @@ def efficiency_draws(X, sketch: str, r: int, n_draws: int, *, y=None, replace: b
 
 def _draw_sketch(sketch: str, r: int, n: int, probs, replace: bool, rng):
     if sketch == "uniform":
-        return UniformSampling(r, n, replace=replace, seed=rng)
+        return UniformSampling(r, n, replace=replace, rng=rng)
     if sketch in SAMPLINGS:
-        return LeverageSampling(r, n, probabilities=probs, replace=replace, seed=rng)
+        return LeverageSampling(r, n, probabilities=probs, replace=replace, rng=rng)
     if sketch == "srht":
-        return make_sketch("srht", r, n, seed=rng, replace=replace)
-    return make_sketch(sketch, r, n, seed=rng)
+        return make_sketch("srht", r, n, rng=rng, replace=replace)
+    return make_sketch(sketch, r, n, rng=rng)
 
 
 def _summary(values: np.ndarray) -> tuple[float, float, float]:
@@ -213,21 +215,22 @@ def _summary(values: np.ndarray) -> tuple[float, float, float]:
     return float(values.mean()), se, float(np.median([b.mean() for b in blocks]))
 
 
+@renamed_parameters(seed="rng")
 def estimate_efficiency(X, sketch: str, r: int, *, n_draws: int = 500, replace: bool = False,
-                        seed: SeedLike = None) -> Efficiency:
+                        rng: SeedLike = None) -> Efficiency:
     """Means and standard errors of C_WC, C_PE, C_RE over ``n_draws`` sketches.
 
     Examples
     --------
     >>> from rnla.efficiency import make_design, estimate_efficiency
-    >>> X = make_design("GA", 512, 10, seed=0)
-    >>> e = estimate_efficiency(X, "gaussian", 60, n_draws=200, seed=1)
+    >>> X = make_design("GA", 512, 10, rng=0)
+    >>> e = estimate_efficiency(X, "gaussian", 60, n_draws=200, rng=1)
     >>> expected = 1 + (512 - 10) / (60 - 10 - 1)   # exact: 1 + (n-p)/(r-p-1)
     >>> bool(abs(e.pe_mean - expected) < 5 * e.pe_se)
     True
     """
     n_draws = check_int(n_draws, "n_draws", low=2)
-    draws = efficiency_draws(X, sketch, r, n_draws, replace=replace, seed=seed)
+    draws = efficiency_draws(X, sketch, r, n_draws, replace=replace, rng=rng)
     n, p = np.shape(X)
     wc, pe, re = (_summary(draws[k]) for k in ("wc", "pe", "re"))
     return Efficiency(sketch=sketch, replace=replace, n=n, p=p, r=r, n_draws=n_draws,

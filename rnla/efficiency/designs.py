@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from rnla._deprecate import renamed_parameters
 from rnla._random import SeedLike, as_generator
 from rnla._validation import check_int, check_option
 
@@ -34,19 +35,20 @@ def _scale_factor(p: int) -> np.ndarray:
     return np.linalg.cholesky(sigma)
 
 
-def make_design(design: str, n: int, p: int, *, seed: SeedLike = None) -> np.ndarray:
+@renamed_parameters(seed="rng")
+def make_design(design: str, n: int, p: int, *, rng: SeedLike = None) -> np.ndarray:
     """An n x p design matrix of the named model (see the module docstring).
 
     Examples
     --------
     >>> from rnla.efficiency import make_design
-    >>> make_design("T1", 1000, 10, seed=0).shape
+    >>> make_design("T1", 1000, 10, rng=0).shape
     (1000, 10)
     """
     check_option(design, "design", DESIGNS)
     p = check_int(p, "p", low=1)
     n = check_int(n, "n", low=p + 1)
-    rng = as_generator(seed)
+    rng = as_generator(rng, "rng")
     if design == "coherent":
         return np.vstack([np.eye(p), 1e-3 * rng.standard_normal((n - p, p))])
     Z = rng.standard_normal((n, p)) @ _scale_factor(p).T
@@ -56,14 +58,15 @@ def make_design(design: str, n: int, p: int, *, seed: SeedLike = None) -> np.nda
     return 1.0 + Z
 
 
-def make_response(X: np.ndarray, *, sigma: float = 3.0, seed: SeedLike = None):
+@renamed_parameters(seed="rng")
+def make_response(X: np.ndarray, *, sigma: float = 3.0, rng: SeedLike = None):
     """``(Y, beta)`` with ``Y = X beta + N(0, sigma^2 I)`` and Ma-Mahoney-Yu's beta."""
     n, p = X.shape
     k = max(1, p // 5)
     beta = np.full(p, 0.1)
     beta[:k] = 1.0
     beta[p - k:] = 1.0
-    rng = as_generator(seed)
+    rng = as_generator(rng, "rng")
     return X @ beta + sigma * rng.standard_normal(n), beta
 
 

@@ -8,10 +8,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import logging
 import math
-import sys
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -32,7 +32,9 @@ from rnla.efficiency.criteria import SAMPLINGS, SKETCHES, estimate_efficiency
 from rnla.efficiency.designs import DESIGNS, coherence, make_design
 
 __all__ = ["SuiteConfig", "QUICK", "FULL", "TINY", "run_suite", "check_cells", "slope_checks",
-           "write_report"]
+           "write_report", "has_matplotlib"]
+
+logger = logging.getLogger("rnla")
 
 #: (sketch, replace) pairs of the suite
 DEFAULT_SKETCHES = (
@@ -79,20 +81,19 @@ class Cell:
     checks: list = field(default_factory=list)
 
 
-class _Progress:
-    def __init__(self, total: int, stream=sys.stderr):
-        self.total, self.done, self.t0, self.stream = total, 0, time.perf_counter(), stream
+def _progress_bar(total: int):
+    """A tqdm bar over the suite's cells, or None when tqdm (``rnla[bench]``) is absent."""
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        logger.info("tqdm is not installed: no progress bar (pip install 'rnla[bench]')")
+        return None
+    return tqdm(total=total, unit="cell", desc="efficiency suite")
 
-    def step(self, label: str) -> None:
-        self.done += 1
-        elapsed = time.perf_counter() - self.t0
-        eta = elapsed / self.done * (self.total - self.done)
-        bar = "#" * int(30 * self.done / self.total)
-        self.stream.write(f"\r[{bar:<30}] {self.done}/{self.total} cells, {elapsed:5.0f} s, "
-                          f"ETA {eta:5.0f} s  {label:<40}")
-        if self.done == self.total:
-            self.stream.write("\n")
-        self.stream.flush()
+
+def has_matplotlib() -> bool:
+    """Whether the report can have figures (matplotlib is in ``rnla[bench]``)."""
+    return importlib.util.find_spec("matplotlib") is not None
 
 
 def run_suite(config: SuiteConfig, *, progress: bool = True) -> list[Cell]:
@@ -111,21 +112,24 @@ def run_suite(config: SuiteConfig, *, progress: bool = True) -> list[Cell]:
                         if r > n and sketch in SAMPLINGS and not replace:
                             continue
                         plan.append((n, p, design, sketch, replace, r))
-    bar = _Progress(len(plan)) if progress else None
+    bar = _progress_bar(len(plan)) if progress else None
     seeds = iter(spawn(config.seed, len(plan) + 1))
     designs = {}
     cells = []
     design_seed = next(seeds)
     for n, p, design, sketch, replace, r in plan:
         if (n, p, design) not in designs:
-            X = make_design(design, n, p, seed=design_seed)
+            X = make_design(design, n, p, rng=design_seed)
             designs[n, p, design] = (X, coherence(X))
         X, mu = designs[n, p, design]
         est = estimate_efficiency(X, sketch, r, n_draws=config.n_draws, replace=replace,
-                                  seed=next(seeds))
+                                  rng=next(seeds))
         cells.append(Cell(design=design, coherence=mu, estimate=asdict(est)))
-        if bar:
-            bar.step(f"{design} {sketch}{' wr' if replace else ''} n={n} p={p} r={r}")
+        if bar is not None:
+            bar.set_postfix_str(f"{design} {sketch}{' wr' if replace else ''} n={n} p={p} r={r}")
+            bar.update()
+    if bar is not None:
+        bar.close()
     check_cells(cells)
     return cells
 
@@ -216,7 +220,7 @@ def write_report(cells: list[Cell], slopes: list[dict], out: Path, config: Suite
     payload = {"config": {k: v for k, v in asdict(config).items()}, "elapsed_s": elapsed,
                "cells": [asdict(c) for c in cells], "slope_checks": slopes}
     (out / "efficiency.json").write_text(json.dumps(payload, indent=1, default=float))
-    figures = _plot(cells, out)
+    figures = _plot(cells, out) if has_matplotlib() else []
     checked = [(c, k) for c in cells for k in c.checks]
     flagged = [(c, k) for c, k in checked if k["exceeds"]]
     lines = [
@@ -272,7 +276,10 @@ def write_report(cells: list[Cell], slopes: list[dict], out: Path, config: Suite
             lines.append(f"| {s['n']} | {s['p']} | {s['design']} | "
                          f"{_label(s['sketch'], s['replace'])} | {s['criterion']} | "
                          f"{s['slope']:.2f} | {s['order_slope']} | {verdict} |")
-    lines += ["", "## Figures", ""] + [f"![{f.stem}]({f.name})" for f in figures]
+    lines += ["", "## Figures", ""]
+    lines += ([f"![{f.stem}]({f.name})" for f in figures] if figures else
+              ["No figures: matplotlib is not installed. `pip install 'rnla[bench]'` and run "
+               "the suite again to draw them."])
     md = out / "efficiency.md"
     md.write_text("\n".join(lines) + "\n")
     return md

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import numpy as np
 from sklearn.base import (
     BaseEstimator,
@@ -10,10 +12,12 @@ from sklearn.base import (
     TransformerMixin,
 )
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from rnla.estimators.linear import SketchedRidge
 from rnla.features import FourierFeatureMap
+from rnla.features.sequences import SEQUENCES
 
 __all__ = ["QMCFourierFeatures", "QMCKernelRidge"]
 
@@ -42,10 +46,10 @@ def _feature_map(estimator, X, random_state) -> FourierFeatureMap:
     kind = estimator.kind
     if kind == "auto":
         kind = "cos_sin" if estimator.n_components % 2 == 0 else "cos_phase"
-    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+    rng = check_random_state(random_state).randint(np.iinfo(np.int32).max)
     return FourierFeatureMap(estimator.n_components, name, float(bandwidth(gamma)),
                              sequence=estimator.sequence, kind=kind,
-                             scramble=estimator.scramble, nu=estimator.nu, seed=seed).fit(X)
+                             scramble=estimator.scramble, nu=estimator.nu, rng=rng).fit(X)
 
 
 class QMCFourierFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -95,6 +99,17 @@ class QMCFourierFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     (20, 64)
     """
 
+    _parameter_constraints: dict = {
+        "kernel": [StrOptions(set(_KERNELS))],
+        "gamma": [Interval(Real, 0, None, closed="neither"), StrOptions({"scale"})],
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "sequence": [StrOptions({*SEQUENCES, "learned"})],
+        "scramble": ["boolean"],
+        "kind": [StrOptions({"auto", "cos_sin", "cos_phase"})],
+        "nu": [Interval(Real, 0, None, closed="neither")],
+        "random_state": ["random_state"],
+    }
+
     def __init__(self, kernel: str = "rbf", gamma: float | str = 1.0, n_components: int = 100,
                  sequence: str = "halton", scramble: bool = True, kind: str = "auto",
                  nu: float = 1.5, random_state=None):
@@ -110,10 +125,20 @@ class QMCFourierFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     def fit(self, X, y=None):
         """Draw the frequencies for data with the columns of ``X``.
 
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; only its number of columns (and, for ``gamma="scale"`` or
+            ``sequence="learned"``, its values) is used.
+        y : None
+            Ignored.
+
         Returns
         -------
-        self
+        self : object
+            The fitted transformer.
         """
+        self._validate_params()
         X = validate_data(self, X, accept_sparse=["csr", "csc"],
                           dtype=[np.float64, np.float32])
         self.feature_map_ = _feature_map(self, X, self.random_state)
@@ -169,6 +194,11 @@ class QMCKernelRidge(RegressorMixin, BaseEstimator):
     True
     """
 
+    _parameter_constraints: dict = {
+        **QMCFourierFeatures._parameter_constraints,
+        "alpha": [Interval(Real, 0, None, closed="left")],
+    }
+
     def __init__(self, alpha: float = 1.0, kernel: str = "rbf", gamma: float | str = 1.0,
                  n_components: int = 1000, sequence: str = "halton", scramble: bool = True,
                  kind: str = "auto", nu: float = 1.5, random_state=None):
@@ -182,20 +212,37 @@ class QMCKernelRidge(RegressorMixin, BaseEstimator):
         self.nu = nu
         self.random_state = random_state
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the ridge model on the features of ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Nonnegative weights: row i enters the loss as ``w_i (y_i - z(x_i)^T b)^2``.
 
         Returns
         -------
-        self
+        self : object
+            The fitted estimator.
+
+        Warns
+        -----
+        ConvergenceWarning
+            If the ridge solver stopped before reaching its tolerance.
         """
+        self._validate_params()
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], y_numeric=True,
                              multi_output=True, dtype=[np.float64, np.float32])
         rng = check_random_state(self.random_state)
         self.feature_map_ = _feature_map(self, X, rng)
         Z = self.feature_map_.transform(X)
         self.ridge_ = SketchedRidge(alpha=self.alpha, fit_intercept=False,
-                                    random_state=rng.randint(np.iinfo(np.int32).max)).fit(Z, y)
+                                    random_state=rng.randint(np.iinfo(np.int32).max))
+        self.ridge_.fit(Z, y, sample_weight=sample_weight)
         return self
 
     def predict(self, X):

@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
+import warnings
+from numbers import Integral, Real
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from rnla.lstsq import default_sketch_size, ridge
+from rnla.lstsq import METHODS, SOLVERS, default_sketch_size, ridge
+from rnla.sketch import SKETCH_KINDS
 
 __all__ = ["SketchedLinearRegression", "SketchedRidge"]
 
 
 class _SketchedLinearModel(RegressorMixin, BaseEstimator):
     """Shared fit/predict: least squares with per-coefficient penalties ``_penalty``."""
+
+    _parameter_constraints: dict = {
+        "fit_intercept": ["boolean"],
+        "method": [StrOptions(set(METHODS))],
+        "sketch": [StrOptions(set(SKETCH_KINDS) | {"leverage"})],
+        "sketch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "solver": [StrOptions(set(SOLVERS))],
+        "tol": [Interval(Real, 0, None, closed="neither"), None],
+        "max_iter": [Interval(Integral, 0, None, closed="left"), None],
+        "random_state": ["random_state"],
+    }
 
     def _penalty(self, n_features: int) -> float:
         raise NotImplementedError
@@ -31,8 +48,15 @@ class _SketchedLinearModel(RegressorMixin, BaseEstimator):
 
         Returns
         -------
-        self
+        self : object
+            The fitted estimator.
+
+        Warns
+        -----
+        ConvergenceWarning
+            If the iterative solver stopped before reaching ``tol``.
         """
+        self._validate_params()
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], y_numeric=True,
                              multi_output=True, dtype=[np.float64, np.float32])
         n, d = X.shape
@@ -61,6 +85,9 @@ class _SketchedLinearModel(RegressorMixin, BaseEstimator):
                     maxiter=self.max_iter, rng=seed)
         coef, self.n_iter_ = res.x, max(res.n_iter, 1)  # a direct solve counts as one
         self.converged_ = res.converged
+        if not res.converged:
+            warnings.warn(f"{type(self).__name__} did not converge: {res.message}",
+                          ConvergenceWarning, stacklevel=2)
         self.solver_method_ = res.method
         coef = np.asarray(coef)
         if self.fit_intercept:
@@ -195,6 +222,11 @@ class SketchedRidge(_SketchedLinearModel):
         self.tol = tol
         self.max_iter = max_iter
         self.random_state = random_state
+
+    _parameter_constraints: dict = {
+        **_SketchedLinearModel._parameter_constraints,
+        "alpha": [Interval(Real, 0, None, closed="left")],
+    }
 
     def _penalty(self, n_features: int) -> float:
         if isinstance(self.alpha, bool) or not np.isscalar(self.alpha) or not (

@@ -33,6 +33,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.special as sc
 
+from rnla._deprecate import renamed_parameters
 from rnla._random import SeedLike, as_generator
 from rnla._validation import check_host, check_matrix, check_option, check_real
 from rnla.backend import kernels
@@ -179,8 +180,9 @@ def box_discrepancy(W, b, bandwidth: float = 1.0, kernel: str = "gaussian") -> f
     return float(np.sqrt(max(box_discrepancy_squared(W, b, bandwidth, kernel), 0.0)))
 
 
+@renamed_parameters(seed="rng")
 def data_box(X, method: str = "range", quantile: float = 0.99, n_pairs: int = 100_000,
-             seed: SeedLike = None) -> np.ndarray:
+             rng: SeedLike = None) -> np.ndarray:
     r"""Half-widths :math:`b` of a box that holds the pairwise differences of the rows of ``X``.
 
     ``"range"``: :math:`b_j = \max_i x_{ij} - \min_i x_{ij}`, so that every
@@ -201,7 +203,7 @@ def data_box(X, method: str = "range", quantile: float = 0.99, n_pairs: int = 10
         b = X.max(axis=0) - X.min(axis=0)
     else:
         q = check_real(quantile, "quantile", 0.0, 1.0, low_open=True)
-        rng = as_generator(seed)
+        rng = as_generator(rng, "rng")
         i, k = rng.integers(0, X.shape[0], size=(2, n_pairs))
         b = np.quantile(np.abs(X[i] - X[k]), q, axis=0)
     tiny = 1e-12 * max(float(np.abs(X).max()), 1.0)

@@ -22,6 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.spatial.distance import pdist
 
+from rnla._deprecate import renamed_parameters
 from rnla._random import SeedLike, as_generator
 from rnla._validation import check_int, check_matrix, check_option, check_real
 from rnla.backend import kernels
@@ -35,7 +36,8 @@ __all__ = ["FourierFeatureMap", "fourier_features", "median_bandwidth"]
 KINDS = ("cos_sin", "cos_phase")
 
 
-def median_bandwidth(X, max_rows: int = 1000, seed: SeedLike = 0) -> float:
+@renamed_parameters(seed="rng")
+def median_bandwidth(X, max_rows: int = 1000, rng: SeedLike = 0) -> float:
     r"""Median heuristic: the median of :math:`\|x_i - x_k\|_2` over pairs of rows.
 
     Uses at most ``max_rows`` rows (a random subset beyond that).
@@ -49,7 +51,7 @@ def median_bandwidth(X, max_rows: int = 1000, seed: SeedLike = 0) -> float:
     """
     X = check_matrix(X, "X")
     if X.shape[0] > max_rows:
-        X = X[np.sort(as_generator(seed).choice(X.shape[0], max_rows, replace=False))]
+        X = X[np.sort(as_generator(rng, "rng").choice(X.shape[0], max_rows, replace=False))]
     X = X.toarray() if sp.issparse(X) else X
     if X.shape[0] < 2:
         raise ValueError("`X` needs at least 2 rows for the median-distance bandwidth")
@@ -81,7 +83,7 @@ class FourierFeatureMap:
         Randomise the point set (ignored for ``"mc"`` and arrays).
     nu : float
         Matérn smoothness.
-    seed : int, numpy.random.Generator or None
+    rng : None, int, SeedSequence, Generator or RandomState
 
     Attributes
     ----------
@@ -95,7 +97,7 @@ class FourierFeatureMap:
     >>> import numpy as np
     >>> from rnla.features import FourierFeatureMap, kernel_matrix
     >>> X = np.random.default_rng(0).standard_normal((50, 3))
-    >>> fmap = FourierFeatureMap(1024, bandwidth=2.0, sequence="sobol", seed=0).fit(X)
+    >>> fmap = FourierFeatureMap(1024, bandwidth=2.0, sequence="sobol", rng=0).fit(X)
     >>> Z = fmap.transform(X)
     >>> Z.shape
     (50, 1024)
@@ -104,9 +106,10 @@ class FourierFeatureMap:
     True
     """
 
+    @renamed_parameters(seed="rng")
     def __init__(self, n_features: int, kernel: str = "gaussian",
                  bandwidth: float | str = 1.0, *, sequence="halton", kind: str = "cos_sin",
-                 scramble: bool = True, nu: float = 1.5, seed: SeedLike = None):
+                 scramble: bool = True, nu: float = 1.5, rng: SeedLike = None):
         self.n_features = check_int(n_features, "n_features", 1)
         self.kernel = check_option(kernel, "kernel", KERNELS)
         self.kind = check_option(kind, "kind", KINDS)
@@ -125,7 +128,7 @@ class FourierFeatureMap:
         self.sequence = sequence
         self.scramble = bool(scramble)
         self.nu = check_real(nu, "nu", 0.0, low_open=True)
-        self.seed = seed
+        self.rng = rng
 
     @property
     def n_frequencies(self) -> int:
@@ -138,15 +141,15 @@ class FourierFeatureMap:
         """
         X = check_matrix(X, "X")
         d = X.shape[1]
-        rng = as_generator(self.seed)
-        sigma = (median_bandwidth(X, seed=rng) if isinstance(self.bandwidth, str)
+        rng = as_generator(self.rng, "rng")
+        sigma = (median_bandwidth(X, rng=rng) if isinstance(self.bandwidth, str)
                  else float(self.bandwidth))
         s = self.n_frequencies
         D = sequence_dimension(d, self.kernel) + (self.kind == "cos_phase")
         if isinstance(self.sequence, str) and self.sequence == "learned":
             dense = X.toarray() if sp.issparse(X) else X
             learned = learn_sequence(s, d, data_box(dense), sigma, self.kernel,
-                                     scramble=self.scramble, seed=rng)
+                                     scramble=self.scramble, rng=rng)
             W = learned.frequencies
             t_phase = qmc_points(s, 1, "halton", self.scramble, rng)[:, 0]
         else:
@@ -205,23 +208,24 @@ class FourierFeatureMap:
         return self.fit(X).transform(X)
 
 
+@renamed_parameters(seed="rng")
 def fourier_features(X, n_features: int, kernel: str = "gaussian",
                      bandwidth: float | str = 1.0, sequence="halton", kind: str = "cos_sin",
-                     seed: SeedLike = None, **options) -> np.ndarray:
+                     rng: SeedLike = None, **options) -> np.ndarray:
     r"""Fourier features of the rows of ``X``: :math:`z(x)^T z(y) \approx k(x, y)`.
 
     One-shot form of ``FourierFeatureMap(n_features, kernel, bandwidth, sequence=...,
-    kind=..., seed=..., **options).fit_transform(X)``; see that class.
+    kind=..., rng=..., **options).fit_transform(X)``; see that class.
 
     Examples
     --------
     >>> import numpy as np
     >>> import rnla
     >>> X = np.random.default_rng(1).random((100, 4))
-    >>> Z = rnla.fourier_features(X, 512, bandwidth=1.0, sequence="lattice", seed=0)
+    >>> Z = rnla.fourier_features(X, 512, bandwidth=1.0, sequence="lattice", rng=0)
     >>> K = rnla.features.kernel_matrix(X, bandwidth=1.0)
     >>> bool(np.linalg.norm(Z @ Z.T - K, 2) / np.linalg.norm(K, 2) < 0.01)
     True
     """
     return FourierFeatureMap(n_features, kernel, bandwidth, sequence=sequence, kind=kind,
-                             seed=seed, **options).fit_transform(X)
+                             rng=rng, **options).fit_transform(X)

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize
 
+from rnla._deprecate import renamed_parameters
 from rnla._random import SeedLike, as_generator
 from rnla._threads import one_blas_thread
 from rnla._validation import check_int, check_option
@@ -76,10 +77,11 @@ class LearnedSequence:
     n_iter: int
 
 
+@renamed_parameters(seed="rng")
 def learn_sequence(n: int, d: int, b, bandwidth: float = 1.0, kernel: str = "gaussian", *,
                    init="halton", method: str = "global", maxiter: int = 100,
                    greedy_steps: int = 50, tol: float = 1e-6, scramble: bool = True,
-                   seed: SeedLike = None) -> LearnedSequence:
+                   rng: SeedLike = None) -> LearnedSequence:
     r"""Learn ``n`` frequencies in ``d`` dimensions with low box discrepancy.
 
     Parameters
@@ -103,7 +105,7 @@ def learn_sequence(n: int, d: int, b, bandwidth: float = 1.0, kernel: str = "gau
         starting value.
     scramble : bool
         Randomise the starting sequence.
-    seed : int, numpy.random.Generator or None
+    rng : None, int, SeedSequence, Generator or RandomState
 
     Returns
     -------
@@ -124,7 +126,7 @@ def learn_sequence(n: int, d: int, b, bandwidth: float = 1.0, kernel: str = "gau
     kernel = check_option(kernel, "kernel", BOX_KERNELS)
     if isinstance(init, str):
         check_option(init, "init", SEQUENCES)
-        t = qmc_points(n, d, init, scramble, as_generator(seed))
+        t = qmc_points(n, d, init, scramble, as_generator(rng, "rng"))
         W0 = spectral_frequencies(t, d, kernel, bandwidth)
     else:
         W0 = np.asarray(init, dtype=np.float64)

@@ -26,6 +26,7 @@ import warnings
 import numpy as np
 from scipy.stats import qmc
 
+from rnla._deprecate import renamed_parameters
 from rnla._random import SeedLike, as_generator
 from rnla._validation import check_int, check_option
 from rnla.features._lattice_data import LATTICE_GENERATING_VECTOR, LATTICE_LOG2_MAX_POINTS
@@ -52,8 +53,9 @@ def max_dimension(sequence: str) -> int | None:
     return _MAX_DIM[check_option(sequence, "sequence", SEQUENCES)]
 
 
+@renamed_parameters(seed="rng")
 def qmc_points(n: int, d: int, sequence: str = "halton", scramble: bool = True,
-               seed: SeedLike = None) -> np.ndarray:
+               rng: SeedLike = None) -> np.ndarray:
     r"""Return ``n`` points of a (randomised) low-discrepancy sequence in ``[0, 1)^d``.
 
     Parameters
@@ -68,7 +70,7 @@ def qmc_points(n: int, d: int, sequence: str = "halton", scramble: bool = True,
         Randomise the set (digit scrambling, random shift or digital shift) so that
         every point is uniform on the cube while the set keeps its structure.
         Ignored for ``"mc"``.
-    seed : int, numpy.random.Generator or None
+    rng : None, int, SeedSequence, Generator or RandomState
         Seed of the randomisation.
 
     Returns
@@ -88,7 +90,7 @@ def qmc_points(n: int, d: int, sequence: str = "halton", scramble: bool = True,
     sequence = check_option(sequence, "sequence", SEQUENCES)
     n = check_int(n, "n", 1, _MAX_POINTS.get(sequence))
     d = check_int(d, "d", 1, _MAX_DIM[sequence])
-    rng = as_generator(seed)
+    rng = as_generator(rng, "rng")
     if sequence == "mc":
         return rng.random((n, d))
     if sequence == "halton":

@@ -25,6 +25,7 @@ randomized coordinate descent, with its theory parameters :math:`L = 4/\mu`,
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -33,7 +34,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from rnla._deprecate import renamed_parameters
 from rnla._random import SeedLike, as_generator
+from rnla._status import Status
 from rnla._validation import check_int, check_option, check_real
 from rnla.backend import kernels
 from rnla.lp._problem import (
@@ -49,6 +52,7 @@ __all__ = ["LPResult", "LPProgress", "solve_packing", "solve_covering", "solve_p
 _CHECK_EVERY = 10  # DB-SCD iterations between certificates
 _REFRESH_EVERY = 10  # certificates between recomputations of Ax from scratch
 
+logger = logging.getLogger(__name__)
 
 @dataclass
 class LPProgress:
@@ -85,14 +89,17 @@ class LPResult:
         Iterations (DB-SCD bucket updates, or coordinate steps).
     passes : float
         Work in passes over A: nonzeros read / nnz(A).
-    converged : bool
-        Whether ``gap <= eps``.
-    status : str
-        ``"certified"``, ``"max_iter"``, ``"time_limit"``, ``"stalled"`` or
-        ``"callback"``.
+    status : Status
+        ``"certified"`` when ``gap <= eps``; otherwise why it stopped first:
+        ``"maxiter"``, ``"time_limit"``, ``"stalled"`` or ``"callback"``.
     message : str
+        The status in words.
     time : float
         Seconds, validation and scaling included.
+    method : str
+        The algorithm that ran: ``"dbscd"`` or ``"coordinate"``.
+    sense : str
+        ``"packing"`` or ``"covering"``: the problem ``x`` solves.
     """
 
     x: np.ndarray
@@ -102,12 +109,16 @@ class LPResult:
     gap: float
     n_iter: int
     passes: float
-    converged: bool
-    status: str
+    status: Status
     message: str
     time: float
     method: str
     sense: str
+
+    @property
+    def converged(self) -> bool:
+        """Whether the requested gap is certified (``status == "certified"``)."""
+        return self.status == Status.CERTIFIED
 
 
 @dataclass
@@ -157,23 +168,25 @@ class _Certificates:
     def gap(self) -> float:
         return 1.0 - self.P / self.D if math.isfinite(self.D) else 1.0
 
-    def stop_reason(self, eps: float, n_iter: int, max_iter: int, time_limit: float | None,
+    def stop_reason(self, eps: float, n_iter: int, maxiter: int, time_limit: float | None,
                     callback, t0: float) -> str | None:
         """The status to stop with after this certificate, or None to go on."""
         elapsed = time.perf_counter() - t0
+        logger.debug("lp: %d iterations, %.2f s, primal %.10g, dual %.10g, gap %.4g",
+                     n_iter, elapsed, self.P, self.D, self.gap)
         if callback is not None and callback(LPProgress(n_iter, self.P, self.D, self.gap,
                                                          elapsed)):
-            return "callback"
+            return Status.CALLBACK
         if self.gap <= eps:
-            return "certified"
-        if n_iter >= max_iter:
-            return "max_iter"
+            return Status.CERTIFIED
+        if n_iter >= maxiter:
+            return Status.MAXITER
         if time_limit is not None and elapsed > time_limit:
-            return "time_limit"
+            return Status.TIME_LIMIT
         return None
 
 
-def _dbscd(sf: StandardForm, eps: float, rng: np.random.Generator, max_iter: int,
+def _dbscd(sf: StandardForm, eps: float, rng: np.random.Generator, maxiter: int,
            time_limit: float | None, callback, t0: float) -> _Raw:
     kern = kernels()
     A, csr = sf.A, sf.csr
@@ -191,7 +204,7 @@ def _dbscd(sf: StandardForm, eps: float, rng: np.random.Generator, max_iter: int
         phases.append(e)
         e /= 2
     phases.append(e_final)
-    n_iter, nnz_read, status = 0, 0, "max_iter"
+    n_iter, nnz_read, status = 0, 0, Status.MAXITER
     for e in phases:
         mu, kappa = _smoothing(e, m, n), e / 2
         K = math.ceil(math.log2(1 / kappa))
@@ -203,7 +216,7 @@ def _dbscd(sf: StandardForm, eps: float, rng: np.random.Generator, max_iter: int
         p_sum, phase_P, phase_D, checks = np.zeros(m), 0.0, math.inf, 0
         nnz_read += 2 * nnz
         while True:
-            steps = min(_CHECK_EVERY, max_iter - n_iter)
+            steps = min(_CHECK_EVERY, maxiter - n_iter)
             done, read, stationary = kern.dbscd_steps(
                 indptr, indices, data, x, r, ub, scale, mu, kappa, rng.random(steps), p, q,
                 bucket, members, dvals, dr, touched, mark)
@@ -219,21 +232,21 @@ def _dbscd(sf: StandardForm, eps: float, rng: np.random.Generator, max_iter: int
             D_avg = cert.offer(x, r, p_sum, A.T @ p_sum)[1]
             phase_P, phase_D = max(phase_P, P), min(phase_D, D, D_avg)
             nnz_read += 4 * nnz
-            stop = cert.stop_reason(eps, n_iter, max_iter, time_limit, callback, t0)
+            stop = cert.stop_reason(eps, n_iter, maxiter, time_limit, callback, t0)
             if stop is not None:
                 return _Raw(cert.x, cert.y, n_iter, nnz_read / nnz, stop)
             if phase_P >= (1 - 2 * e) * phase_D and e > e_final:
                 break
             if stationary:
-                status = "stalled"
+                status = Status.STALLED
                 break
-        if status == "stalled" and e == e_final:
+        if status == Status.STALLED and e == e_final:
             break
-        status = "max_iter"
+        status = Status.MAXITER
     return _Raw(cert.x, cert.y, n_iter, nnz_read / nnz, status)
 
 
-def _coordinate(sf: StandardForm, eps: float, rng: np.random.Generator, max_iter: int | None,
+def _coordinate(sf: StandardForm, eps: float, rng: np.random.Generator, maxiter: int | None,
                 time_limit: float | None, callback, t0: float) -> _Raw:
     kern = kernels()
     A, csr = sf.A, sf.csr
@@ -246,7 +259,7 @@ def _coordinate(sf: StandardForm, eps: float, rng: np.random.Generator, max_iter
     L = 4.0 / mu
     tau = 1.0 / (3.0 * n * L)
     T = math.ceil(3.0 * n * L * math.log(1.0 / e))
-    limit = T if max_iter is None else min(T, max_iter)
+    limit = T if maxiter is None else min(T, maxiter)
     z, v = np.zeros(n), _start(sf, eps)
     Az, Av = np.zeros(m), csr @ v
     cert = _Certificates(sf)
@@ -291,33 +304,33 @@ def _feasible_covering(M, v: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 _MESSAGES = {
-    "certified": "the relative gap between the primal and dual bounds is at most eps",
-    "max_iter": "stopped at max_iter before the certified gap reached eps",
-    "time_limit": "stopped at time_limit before the certified gap reached eps",
-    "stalled": "every coordinate is stationary for the smoothed objective, but the certified "
+    Status.CERTIFIED: "the relative gap between the primal and dual bounds is at most eps",
+    Status.MAXITER: "stopped at maxiter before the certified gap reached eps",
+    Status.TIME_LIMIT: "stopped at time_limit before the certified gap reached eps",
+    Status.STALLED: "every coordinate is stationary for the smoothed objective, but the certified "
                "gap is above eps",
-    "callback": "stopped by the callback",
+    Status.CALLBACK: "stopped by the callback",
 }
 
 
-def _solve(M: sp.csc_array, w, h, eps, method, max_iter, seed, callback, time_limit,
+def _solve(M: sp.csc_array, w, h, eps, method, maxiter, rng, callback, time_limit,
            sense: str, zero_column_error: str, t0: float) -> LPResult:
     """Packing max w^T u s.t. M u <= h; the covering answer is its certificate."""
     eps = check_eps(eps)
     check_option(method, "method", ("dbscd", "coordinate"))
-    if max_iter is not None:
-        max_iter = check_int(max_iter, "max_iter", low=1)
+    if maxiter is not None:
+        maxiter = check_int(maxiter, "maxiter", low=1)
     if time_limit is not None:
         time_limit = check_real(time_limit, "time_limit", 0.0, None, low_open=True)
     if callback is not None and not callable(callback):
         raise TypeError(f"`callback` must be callable; got {type(callback).__name__}")
     sf = standard_form(M, w, h, zero_column_error)
-    rng = as_generator(seed)
+    rng = as_generator(rng, "rng")
     if method == "dbscd":
-        raw = _dbscd(sf, eps, rng, 10**6 if max_iter is None else max_iter, time_limit,
+        raw = _dbscd(sf, eps, rng, 10**6 if maxiter is None else maxiter, time_limit,
                      callback, t0)
     else:
-        raw = _coordinate(sf, eps, rng, max_iter, time_limit, callback, t0)
+        raw = _coordinate(sf, eps, rng, maxiter, time_limit, callback, t0)
     w_ = np.ones(M.shape[1]) if w is None else w
     h_ = np.ones(M.shape[0]) if h is None else h
     u = _feasible_packing(M, raw.x * sf.col_factor, h_)
@@ -328,20 +341,23 @@ def _solve(M: sp.csc_array, w, h, eps, method, max_iter, seed, callback, time_li
     else:
         v, upper = np.full(M.shape[0], np.nan), math.inf
     gap = 1.0 - lower / upper if math.isfinite(upper) else 1.0
-    converged = gap <= eps
-    status = raw.status if (raw.status != "certified" or converged) else "max_iter"
+    if gap <= eps:
+        status = Status.CERTIFIED
+    else:
+        status = raw.status if raw.status != Status.CERTIFIED else Status.MAXITER
     if sense == "packing":
         x, obj, dual, dual_obj = u, lower, v, upper
     else:
         x, obj, dual, dual_obj = v, upper, u, lower
     return LPResult(x=x, objective=obj, dual=dual, dual_objective=dual_obj, gap=gap,
-                    n_iter=raw.n_iter, passes=raw.passes, converged=converged, status=status,
+                    n_iter=raw.n_iter, passes=raw.passes, status=status,
                     message=_MESSAGES[status], time=time.perf_counter() - t0, method=method,
                     sense=sense)
 
 
-def solve_packing(A, eps: float = 0.01, *, method: str = "dbscd", max_iter: int | None = None,
-                  seed: SeedLike = None, callback: Callable[[LPProgress], bool] | None = None,
+@renamed_parameters(seed="rng", max_iter="maxiter")
+def solve_packing(A, eps: float = 0.01, *, method: str = "dbscd", maxiter: int | None = None,
+                  rng: SeedLike = None, callback: Callable[[LPProgress], bool] | None = None,
                   time_limit: float | None = None) -> LPResult:
     r"""Maximize :math:`1^Tx` subject to :math:`Ax \le 1`, :math:`x \ge 0`, for A >= 0.
 
@@ -353,9 +369,9 @@ def solve_packing(A, eps: float = 0.01, *, method: str = "dbscd", max_iter: int 
         Target certified relative gap: on success ``objective >= (1 - eps) OPT``.
     method : {"dbscd", "coordinate"}
         DB-SCD (default) or the accelerated coordinate-descent baseline.
-    max_iter : int, optional
+    maxiter : int, optional
         Iteration cap (default 10**6 for DB-SCD; the theory bound T for coordinate).
-    seed : None, int or numpy.random.Generator
+    rng : None, int, SeedSequence, Generator or RandomState
         Randomness of the bucket (or coordinate) choices.
     callback : callable, optional
         Called with an :class:`LPProgress` at every certificate; returning True stops.
@@ -373,7 +389,7 @@ def solve_packing(A, eps: float = 0.01, *, method: str = "dbscd", max_iter: int 
     >>> import numpy as np
     >>> from rnla.lp import solve_packing
     >>> A = np.array([[1., 1., 0.], [0., 1., 1.], [1., 0., 1.]])   # a triangle's edges
-    >>> res = solve_packing(A, eps=0.01, seed=0)                     # OPT = 3/2
+    >>> res = solve_packing(A, eps=0.01, rng=0)                     # OPT = 3/2
     >>> bool(res.converged and (A @ res.x <= 1).all() and (A.T @ res.dual >= 1).all())
     True
     >>> bool(res.objective <= 1.5 <= res.dual_objective and res.gap <= 0.01)
@@ -381,12 +397,13 @@ def solve_packing(A, eps: float = 0.01, *, method: str = "dbscd", max_iter: int 
     """
     t0 = time.perf_counter()
     M = check_nonnegative_matrix(A, "A")
-    return _solve(M, None, None, eps, method, max_iter, seed, callback, time_limit, "packing",
+    return _solve(M, None, None, eps, method, maxiter, rng, callback, time_limit, "packing",
                   "`A` has an all-zero column ({i}): the packing LP is unbounded in x[{i}]", t0)
 
 
-def solve_covering(A, eps: float = 0.01, *, method: str = "dbscd", max_iter: int | None = None,
-                   seed: SeedLike = None, callback: Callable[[LPProgress], bool] | None = None,
+@renamed_parameters(seed="rng", max_iter="maxiter")
+def solve_covering(A, eps: float = 0.01, *, method: str = "dbscd", maxiter: int | None = None,
+                   rng: SeedLike = None, callback: Callable[[LPProgress], bool] | None = None,
                    time_limit: float | None = None) -> LPResult:
     r"""Minimize :math:`1^Ty` subject to :math:`A^Ty \ge 1`, :math:`y \ge 0`, for A >= 0.
 
@@ -400,20 +417,21 @@ def solve_covering(A, eps: float = 0.01, *, method: str = "dbscd", max_iter: int
     >>> import numpy as np
     >>> from rnla.lp import solve_covering
     >>> A = np.array([[1., 1., 0.], [0., 1., 1.]])  # two sets covering three elements
-    >>> res = solve_covering(A, eps=0.01, seed=0)    # both sets are needed: OPT = 2
+    >>> res = solve_covering(A, eps=0.01, rng=0)    # both sets are needed: OPT = 2
     >>> bool(res.converged and (A.T @ res.x >= 1).all() and abs(res.objective - 2) < 0.03)
     True
     """
     t0 = time.perf_counter()
     M = check_nonnegative_matrix(A, "A")
-    return _solve(M, None, None, eps, method, max_iter, seed, callback, time_limit, "covering",
+    return _solve(M, None, None, eps, method, maxiter, rng, callback, time_limit, "covering",
                   "`A` has an all-zero column ({i}): the covering constraint (A^T y)[{i}] >= 1 "
                   "can never be met, so the LP is infeasible", t0)
 
 
+@renamed_parameters(seed="rng", max_iter="maxiter")
 def solve_positive_lp(c, A, b, sense: str = "packing", eps: float = 0.01, *,
-                      method: str = "dbscd", max_iter: int | None = None,
-                      seed: SeedLike = None, callback: Callable[[LPProgress], bool] | None = None,
+                      method: str = "dbscd", maxiter: int | None = None,
+                      rng: SeedLike = None, callback: Callable[[LPProgress], bool] | None = None,
                       time_limit: float | None = None) -> LPResult:
     r"""A general positive LP, reduced to standard form by exact scaling.
 
@@ -430,7 +448,7 @@ def solve_positive_lp(c, A, b, sense: str = "packing", eps: float = 0.01, *,
     >>> import numpy as np
     >>> from rnla.lp import solve_positive_lp
     >>> A = np.array([[2., 1.], [1., 3.]])
-    >>> res = solve_positive_lp([3., 2.], A, [4., 6.], "packing", eps=0.01, seed=0)
+    >>> res = solve_positive_lp([3., 2.], A, [4., 6.], "packing", eps=0.01, rng=0)
     >>> bool((A @ res.x <= [4., 6.]).all() and res.objective >= 0.99 * 6.8)   # OPT = 6.8
     True
     """
@@ -441,9 +459,9 @@ def solve_positive_lp(c, A, b, sense: str = "packing", eps: float = 0.01, *,
     c = check_positive_vector(c, n, "c", "one cost per column of A")
     b = check_positive_vector(b, m, "b", "one right-hand side per row of A")
     if sense == "packing":
-        return _solve(M, c, b, eps, method, max_iter, seed, callback, time_limit, "packing",
+        return _solve(M, c, b, eps, method, maxiter, rng, callback, time_limit, "packing",
                       "`A` has an all-zero column ({i}): the packing LP is unbounded in x[{i}]",
                       t0)
-    return _solve(sp.csc_array(M.T), b, c, eps, method, max_iter, seed, callback, time_limit,
+    return _solve(sp.csc_array(M.T), b, c, eps, method, maxiter, rng, callback, time_limit,
                   "covering", "`A` has an all-zero row ({i}): the covering constraint "
                   "(A x)[{i}] >= b[{i}] can never be met, so the LP is infeasible", t0)

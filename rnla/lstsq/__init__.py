@@ -1,8 +1,8 @@
 """Sketched least squares and ridge: sketch-and-solve, sketch-and-precondition, and the
 iterative Hessian sketch."""
 
-from rnla.lstsq._result import LstsqResult
+from rnla.lstsq._result import LstsqProgress, LstsqResult
 from rnla.lstsq.solve import METHODS, SOLVERS, choose_method, default_sketch_size, lstsq, ridge
 
-__all__ = ["lstsq", "ridge", "LstsqResult", "default_sketch_size", "choose_method", "METHODS",
-           "SOLVERS"]
+__all__ = ["lstsq", "ridge", "LstsqResult", "LstsqProgress", "default_sketch_size",
+           "choose_method", "METHODS", "SOLVERS"]

@@ -57,7 +57,9 @@ class GramOperator:
     def __init__(self, A, alpha: np.ndarray | None):
         self.A = A
         self.alpha = alpha
-        self._normal_residual = kernels(np).normal_residual
+        self._normal_residual = (_operator_normal_residual
+                                 if isinstance(A, spla.LinearOperator) else
+                                 kernels(np).normal_residual)
 
     def residual_gradient(self, X: np.ndarray, B: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``A^T (B - A X) - alpha X`` and ``||B - A X||^2 + alpha ||X||^2`` per column."""
@@ -84,6 +86,15 @@ class GramOperator:
             G += aP
             qq += np.einsum("ij,ij->j", aP, P)
         return G, qq
+
+
+def _operator_normal_residual(A: spla.LinearOperator, X: np.ndarray, B: np.ndarray | None = None
+                              ) -> tuple[np.ndarray, np.ndarray]:
+    """``A^T (B - A X)`` and the squared column norms of ``B - A X`` for a LinearOperator:
+    one ``matmat`` and one ``rmatmat`` (``B=None`` means zero)."""
+    AX = np.asarray(A.matmat(X), dtype=np.float64)
+    R = -AX if B is None else B - AX
+    return np.asarray(A.rmatmat(R), dtype=np.float64), np.einsum("ij,ij->j", R, R)
 
 
 def _norms(S: np.ndarray) -> np.ndarray:
@@ -386,7 +397,7 @@ class RefineOutcome:
 
 
 def refine(op: GramOperator, pre, B: np.ndarray, X0: np.ndarray, tol: float, maxiter: int,
-           inner: str, ratio: float = 0.25, start=None) -> RefineOutcome:
+           inner: str, ratio: float = 0.25, start=None, notify=None) -> RefineOutcome:
     """Iterative refinement with an inner solver until the backward error is below ``tol``.
 
     The first step runs the inner solver until its updates fall below the
@@ -403,6 +414,8 @@ def refine(op: GramOperator, pre, B: np.ndarray, X0: np.ndarray, tol: float, max
     a row do not halve it (the arithmetic's floor lies above ``tol``), ``"maxiter"`` when
     the budget is spent, and ``"sketch_failed"`` when the heavy-ball iteration
     diverges.  ``start`` is ``op.residual_gradient(X0, B)`` when the caller has it.
+    ``notify(X, rr, eta, n_iter)`` is called after every step; returning True stops
+    the run (``"callback"``).
     """
     bnorm = _norms(B)
     be = BackwardError(pre, bnorm, tol)
@@ -414,6 +427,9 @@ def refine(op: GramOperator, pre, B: np.ndarray, X0: np.ndarray, tol: float, max
     eta = be(X, rr, G)
     while True:
         done = (eta <= tol) | (bnorm == 0)
+        if step > 0 and notify is not None and notify(X, rr, eta, n_iter):
+            status = Status.CALLBACK
+            break
         if step > 1 and done.all():
             status = Status.CONVERGED
             break
@@ -469,7 +485,7 @@ def _make_check(op: GramOperator, pre, be: BackwardError, B: np.ndarray, X: np.n
 
 
 def run_ihs_fresh(op: GramOperator, make_pre, pre0, B: np.ndarray, X0: np.ndarray, tol: float,
-                  maxiter: int) -> RefineOutcome:
+                  maxiter: int, notify=None) -> RefineOutcome:
     r"""Iterative Hessian sketch with a new sketch at every step (Pilanci and Wainwright 2016).
 
     .. math:: x_{t+1} = x_t + (A^T S_t^T S_t A + D)^{-1} (A^T (b - A x_t) - D x_t)
@@ -486,6 +502,9 @@ def run_ihs_fresh(op: GramOperator, make_pre, pre0, B: np.ndarray, X0: np.ndarra
         rr0 = rr if rr0 is None else rr0
         eta = be(X, rr, G)
         done = eta <= tol
+        if n_iter > 0 and notify is not None and notify(X, rr, eta, n_iter):
+            status = Status.CALLBACK
+            break
         if n_iter > 0 and done.all():
             status = Status.CONVERGED
             break

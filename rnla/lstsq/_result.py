@@ -8,7 +8,32 @@ import numpy as np
 
 from rnla._status import Status
 
-__all__ = ["LstsqResult"]
+__all__ = ["LstsqResult", "LstsqProgress"]
+
+
+@dataclass
+class LstsqProgress:
+    """What a ``callback`` of :func:`rnla.lstsq` / :func:`rnla.ridge` sees.
+
+    Attributes
+    ----------
+    n_iter : int
+        Inner iterations so far.
+    x : ndarray of shape (d,) or (d, k)
+        The current iterate (a copy).
+    residual_norm : float or ndarray of shape (k,)
+        Its residual norm.
+    backward_error : float or ndarray of shape (k,)
+        Its backward-error estimate (the quantity compared with ``tol``).
+    elapsed : float
+        Seconds since the solver started.
+    """
+
+    n_iter: int
+    x: np.ndarray
+    residual_norm: float | np.ndarray
+    backward_error: float | np.ndarray
+    elapsed: float
 
 
 @dataclass
@@ -26,7 +51,8 @@ class LstsqResult:
         Inner iterations, all refinement steps together (0 for ``"direct"`` and
         ``"sketch_solve"``); the largest over the columns of ``b``.
     status : Status
-        ``"converged"``, ``"maxiter"``, ``"stalled"`` or ``"sketch_failed"``
+        ``"converged"``, ``"maxiter"``, ``"stalled"``, ``"sketch_failed"`` or
+        ``"callback"``
         (a ``str`` enum: ``res.status == "converged"`` works).
     message : str
         The status in words, with what to do about it.

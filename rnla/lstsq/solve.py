@@ -14,19 +14,24 @@ for a tall n x d matrix A (dense or scipy.sparse) by one of three methods:
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 import scipy.sparse as sp
+import scipy.sparse.linalg as spla
 
-from rnla._random import NOT_GIVEN, SeedLike, as_generator, resolve_rng
+from rnla._deprecate import renamed_parameters
+from rnla._random import SeedLike, as_generator
 from rnla._status import Status
 from rnla._threads import one_blas_thread
 from rnla._validation import (
     check_host,
     check_int,
+    check_linear_operator,
     check_matrix,
     check_option,
     check_real,
@@ -34,10 +39,12 @@ from rnla._validation import (
 )
 from rnla.lstsq._iterate import GramOperator, refine, run_ihs_fresh
 from rnla.lstsq._precondition import Preconditioner
-from rnla.lstsq._result import LstsqResult
+from rnla.lstsq._result import LstsqProgress, LstsqResult
 from rnla.sketch import SKETCH_KINDS, LeverageSampling, SketchOperator, make_sketch
 
 __all__ = ["lstsq", "ridge", "METHODS", "SOLVERS", "default_sketch_size", "choose_method"]
+
+logger = logging.getLogger(__name__)
 
 METHODS = ("auto", "direct", "precondition", "sketch_solve", "ihs")
 SOLVERS = ("cg", "lsqr", "lsmr")
@@ -184,13 +191,18 @@ def _check_rhs(b, n: int, name: str = "b") -> tuple[np.ndarray, bool]:
     return np.ascontiguousarray(B, dtype=np.float64), b.ndim == 1
 
 
+def _checked_matrix(A):
+    A = check_matrix(A, "A")
+    return A, A.dtype
+
+
 def _build_sketch(sketch, m: int, A, rng) -> SketchOperator:
     n = A.shape[0]
     if isinstance(sketch, SketchOperator):
         return sketch
     if sketch == "leverage":
-        return LeverageSampling.from_matrix(A, m, method="approx", seed=rng)
-    return make_sketch(sketch, m, n, seed=rng)
+        return LeverageSampling.from_matrix(A, m, method="approx", rng=rng)
+    return make_sketch(sketch, m, n, rng=rng)
 
 
 def _remedy(sketch) -> str:
@@ -208,6 +220,7 @@ _MESSAGES = {
     Status.STALLED: "not converged: the backward-error estimate stopped decreasing above "
                     "`tol`, which lies below what this problem allows in floating point; "
                     "raise `tol`",
+    Status.CALLBACK: "not converged: stopped by the callback",
 }
 
 
@@ -246,8 +259,9 @@ def _column_norms(R: np.ndarray) -> np.ndarray:
 
 
 def _solve(A, b, alpha, method, sketch, sketch_size, solver, tol, maxiter, x0, rng, rcond,
-           refresh) -> LstsqResult:
-    A = check_matrix(A, "A")
+           refresh, callback) -> LstsqResult:
+    operator = isinstance(A, spla.LinearOperator)
+    A, dtype = check_linear_operator(A, None, "A") if operator else _checked_matrix(A)
     n, d = A.shape
     B, was_vector = _check_rhs(b, n)
     check_option(method, "method", METHODS)
@@ -256,9 +270,14 @@ def _solve(A, b, alpha, method, sketch, sketch_size, solver, tol, maxiter, x0, r
         check_option(sketch, "sketch", SKETCH_KINDS)
     elif sketch.n != n:
         raise ValueError(f"`sketch` must have n = {n} (A's rows); got shape {sketch.shape}")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"`callback` must be callable; got {type(callback).__name__}")
     if not isinstance(refresh, (bool, np.bool_)):
         raise TypeError(f"`refresh` must be a bool; got {type(refresh).__name__}")
-    eps = np.finfo(A.dtype).eps
+    if operator and sketch == "leverage":
+        raise ValueError("sketch='leverage' needs the rows of A: pass A as an array, or use "
+                         "another sketch for a LinearOperator")
+    eps = np.finfo(dtype).eps
     if tol is None:
         tol = 4.0 * eps
     tol = check_real(tol, "tol", 0.0, 1.0, low_open=True, high_open=True)
@@ -285,12 +304,18 @@ def _solve(A, b, alpha, method, sketch, sketch_size, solver, tol, maxiter, x0, r
             raise ValueError(f"`x0` must have shape ({d},) or ({d}, {B.shape[1]}) like b; "
                              f"got {np.shape(x0)}")
     if method == "auto":
-        method = choose_method((n, d), A.nnz if sp.issparse(A) else None, m)
+        method = (("precondition" if m < n else "direct") if operator else
+                  choose_method((n, d), A.nnz if sp.issparse(A) else None, m))
+    logger.debug("lstsq: %d x %d %s, method %r, sketch size %d", n, d,
+                 "operator" if operator else type(A).__name__, method, m)
     if method == "direct":
+        if operator:  # d products with A form it; LAPACK then solves
+            A = np.asarray(A.matmat(np.eye(d, dtype=dtype)), dtype=dtype)
+            A = check_matrix(A, "A")
         t0 = time.perf_counter()
         X, resid, rank = _solve_direct(A, B, alpha, rcond)
         return _result(X, resid, None, 0, Status.CONVERGED, "direct", sketch, solver, was_vector,
-                       A.dtype, (0.0, time.perf_counter() - t0, 0.0), None, 0, rank)
+                       dtype, (0.0, time.perf_counter() - t0, 0.0), None, 0, rank)
     if m >= n:
         raise ValueError(
             f"`sketch_size` must be less than n = {n} (A's rows) for a sketched method; got "
@@ -304,17 +329,18 @@ def _solve(A, b, alpha, method, sketch, sketch_size, solver, tol, maxiter, x0, r
         warnings.warn("method='sketch_solve' does not iterate: `maxiter` and `x0` are ignored",
                       UserWarning, stacklevel=3)
     rcond = max(m, d) * eps if rcond is None else rcond
-    out_dtype = A.dtype
-    if solver in ("lsqr", "lsmr") and method == "precondition" and A.dtype != np.float64:
+    out_dtype = dtype
+    if (solver in ("lsqr", "lsmr") and method == "precondition" and dtype != np.float64
+            and not operator):
         A = A.astype(np.float64)  # scipy's iterations would convert A at every product
 
     return _solve_sketched(A, B, alpha, method, sketch, m, solver, tol, maxiter,
                            X0 if x0 is not None else None, rng, rcond, refresh, was_vector,
-                           out_dtype)
+                           out_dtype, callback)
 
 
 def _solve_sketched(A, B, alpha, method, sketch, m, solver, tol, maxiter, X0, rng, rcond,
-                    refresh, was_vector, out_dtype) -> LstsqResult:
+                    refresh, was_vector, out_dtype, callback) -> LstsqResult:
     """The sketched methods, after validation; ``X0`` is the caller's start or None."""
     rng_sketch, rng_fresh = rng.spawn(2)
     t0 = time.perf_counter()
@@ -340,7 +366,8 @@ def _solve_sketched(A, B, alpha, method, sketch, m, solver, tol, maxiter, X0, rn
             X, rr, n_iter, status, eta, cond, fresh_time = _iterate(
                 op, pre, B, X0, method, solver, tol, maxiter, m,
                 lambda rng: Preconditioner(_build_sketch(sketch, m, A, rng) @ A, alpha, rcond),
-                rng_fresh if method == "ihs" and refresh else None)
+                rng_fresh if method == "ihs" and refresh else None,
+                _notifier(callback, was_vector, scale, t0))
         if pre.truncated and _sketch_lost_rank(A, pre, rcond):
             status = Status.SKETCH_FAILED
     t3 = time.perf_counter()
@@ -350,9 +377,31 @@ def _solve_sketched(A, B, alpha, method, sketch, m, solver, tol, maxiter, X0, rn
                    times, cond, int(SA.shape[0]), pre.rank)
 
 
+def _notifier(callback, was_vector: bool, scale: float, t0: float):
+    """``notify(X, rr, eta, n_iter)`` for the iterations: logs the step (DEBUG) and calls
+    ``callback`` with an :class:`LstsqProgress` in the caller's units; returns whether
+    the callback asked to stop.  None when there is nobody to tell."""
+    if callback is None and not logger.isEnabledFor(logging.DEBUG):
+        return None
+
+    def notify(X, rr, eta, n_iter) -> bool:
+        resid = np.sqrt(np.maximum(rr, 0.0)) / scale
+        logger.debug("lstsq: %d iterations, backward error %.3e, residual %.6e",
+                     n_iter, float(np.max(eta)), float(np.max(resid)))
+        if callback is None:
+            return False
+        state = LstsqProgress(n_iter=int(n_iter), x=X[:, 0].copy() if was_vector else X.copy(),
+                              residual_norm=float(resid[0]) if was_vector else resid,
+                              backward_error=float(eta[0]) if was_vector else eta.copy(),
+                              elapsed=time.perf_counter() - t0)
+        return bool(callback(state))
+
+    return notify
+
+
 def _iterate(op: GramOperator, pre: Preconditioner, B: np.ndarray, X0, method: str,
              solver: str, tol: float, maxiter: int | None, m: int, fresh_preconditioner,
-             rng_fresh):
+             rng_fresh, notify=None):
     """The iterative phase from ``X0`` (the sketch-and-solve point when None): refinement
     with ``solver`` or the heavy ball, or the iterative Hessian sketch with a fresh
     sketch per step when ``rng_fresh`` is given.  Returns ``(X, rr, n_iter, status,
@@ -377,12 +426,14 @@ def _iterate(op: GramOperator, pre: Preconditioner, B: np.ndarray, X0, method: s
             spent += time.perf_counter() - ts
             return P
 
-        out = run_ihs_fresh(op, make_pre, pre, B, X0, tol, maxiter)
+        out = run_ihs_fresh(op, make_pre, pre, B, X0, tol, maxiter, notify)
     else:
         inner = "heavy_ball" if method == "ihs" else solver
-        out = refine(op, pre, B, X0, tol, maxiter, inner, ratio=pre.rank / m, start=start)
+        out = refine(op, pre, B, X0, tol, maxiter, inner, ratio=pre.rank / m, start=start,
+                     notify=notify)
     status = out.status
-    if status != Status.CONVERGED and out.cond is not None and out.cond > _FAILED_CONDITION:
+    if (status not in (Status.CONVERGED, Status.CALLBACK) and out.cond is not None
+            and out.cond > _FAILED_CONDITION):
         status = Status.SKETCH_FAILED
     return out.X, out.rr, out.n_iter, status, out.eta, out.cond, spent
 
@@ -423,26 +474,31 @@ def _sketch_lost_rank(A, pre: Preconditioner, rcond: float) -> bool:
     return float(np.linalg.norm(w)) > 1e3 * rcond * pre.sigma_max * np.sqrt(V.shape[1])
 
 
+@renamed_parameters(seed="rng")
 def lstsq(A, b, *, method: str = "auto", sketch: str | SketchOperator = "sparse_sign",
           sketch_size: int | None = None, solver: str = "cg", tol: float | None = None,
           maxiter: int | None = None, x0=None, rng: SeedLike = None,
-          rcond: float | None = None, refresh: bool = False, seed=NOT_GIVEN) -> LstsqResult:
+          rcond: float | None = None, refresh: bool = False,
+          callback: Callable[[LstsqProgress], bool] | None = None) -> LstsqResult:
     r"""Solve the least-squares problem :math:`\min_x \|A x - b\|_2`, by sketching where it pays.
 
     Parameters
     ----------
-    A : array_like or scipy.sparse matrix of shape (n, d)
+    A : array_like, scipy.sparse matrix or LinearOperator of shape (n, d)
         The matrix; float32 and float64 are kept (the computation runs in float64,
-        and x is returned in A's dtype).
+        and x is returned in A's dtype).  A ``scipy.sparse.linalg.LinearOperator``
+        is used matrix-free: the sketch costs m products with A^T (``rmatmat``),
+        each iteration one ``matmat`` and one ``rmatmat``.
     b : array_like of shape (n,) or (n, k)
         Right-hand side(s); k columns share one sketch and one factorisation.
     method : {"auto", "direct", "precondition", "sketch_solve", "ihs"}, default="auto"
         * ``"auto"``: ``"precondition"`` where the cost model of
           :func:`choose_method` says the sketch pays, else ``"direct"``
-          (square, wide, nearly square and small problems).
+          (square, wide, nearly square and small problems).  For a LinearOperator,
+          ``"precondition"`` unless the sketch would have n rows or more.
         * ``"direct"``: LAPACK's SVD-based solver (gelsd, as ``numpy.linalg.lstsq``):
           the minimum-norm solution, singular values below ``rcond`` times the
-          largest treated as zero.
+          largest treated as zero.  A LinearOperator is formed first (d products).
         * ``"precondition"``: sketch ``S A = Q R``, start from the sketch-and-solve
           point, and refine with ``solver`` on ``A R^{-1}`` until the estimated
           backward error is at most ``tol`` (SPIR; backward stable like LAPACK).
@@ -477,13 +533,17 @@ def lstsq(A, b, *, method: str = "auto", sketch: str | SketchOperator = "sparse_
         point with its residual and backward error.
     x0 : array_like of shape (d,) or (d, k), optional
         Starting point instead of the sketch-and-solve solution.
-    rng : None, int, numpy.random.Generator, SeedSequence or RandomState
+    rng : None, int, SeedSequence, Generator or RandomState
         Randomness of the sketch (SPEC 7).  ``seed`` is its deprecated alias.
     rcond : float, optional
         Relative rank cutoff: ``max(m, d) * eps`` for the sketch ``S A``,
         ``max(n, d) * eps`` for the direct solver (numpy's default).
     refresh : bool, default=False
         ``method="ihs"`` only: draw a new sketch at every step.
+    callback : callable, optional
+        Called as ``callback(progress)`` with an :class:`LstsqProgress` after every
+        refinement step (every iteration for ``refresh=True``); returning True stops
+        the solver with status ``"callback"`` and the current iterate.
 
     Returns
     -------
@@ -531,16 +591,16 @@ def lstsq(A, b, *, method: str = "auto", sketch: str | SketchOperator = "sparse_
     >>> rnla.lstsq(A[:2000, :20], b[:2000]).method
     'direct'
     """
-    rng = resolve_rng(rng, seed)
     return _solve(A, b, None, method, sketch, sketch_size, solver, tol, maxiter, x0, rng,
-                  rcond, refresh)
+                  rcond, refresh, callback)
 
 
+@renamed_parameters(seed="rng")
 def ridge(A, b, alpha: float | np.ndarray, *, method: str = "auto",
           sketch: str | SketchOperator = "sparse_sign", sketch_size: int | None = None,
           solver: str = "cg", tol: float | None = None, maxiter: int | None = None, x0=None,
           rng: SeedLike = None, rcond: float | None = None, refresh: bool = False,
-          seed=NOT_GIVEN) -> LstsqResult:
+          callback: Callable[[LstsqProgress], bool] | None = None) -> LstsqResult:
     r"""Solve ridge regression :math:`\min_x \|A x - b\|_2^2 + \alpha \|x\|_2^2`.
 
     ``alpha`` is a float >= 0 or an array of d penalties, one per coefficient
@@ -558,7 +618,7 @@ def ridge(A, b, alpha: float | np.ndarray, *, method: str = "auto",
     b : array_like of shape (n,) or (n, k)
     alpha : float or ndarray of shape (d,)
         Penalty, >= 0.
-    method, sketch, sketch_size, solver, tol, maxiter, x0, rng, rcond, refresh, seed
+    method, sketch, sketch_size, solver, tol, maxiter, x0, rng, rcond, refresh, callback
         As in :func:`lstsq`.
 
     Returns
@@ -576,7 +636,6 @@ def ridge(A, b, alpha: float | np.ndarray, *, method: str = "auto",
     >>> bool(np.allclose(x, x_ref, rtol=1e-10, atol=0))
     True
     """
-    rng = resolve_rng(rng, seed)
     d = np.shape(A)[1] if np.ndim(A) == 2 or sp.issparse(A) else None
     if np.ndim(alpha) == 0:
         alpha = check_real(alpha, "alpha", 0.0, None)
@@ -595,4 +654,4 @@ def ridge(A, b, alpha: float | np.ndarray, *, method: str = "auto",
             raise ValueError("`alpha` must contain only finite values >= 0")
         penalty = penalty if penalty.any() else None
     return _solve(A, b, penalty, method, sketch, sketch_size, solver, tol, maxiter, x0, rng,
-                  rcond, refresh)
+                  rcond, refresh, callback)

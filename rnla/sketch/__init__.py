@@ -1,7 +1,7 @@
 """Sketch operators.
 
-``rnla.sketch`` is both this package (``rnla.sketch.SRHT(k, n, seed=0)``) and
-the one-shot function ``rnla.sketch(A, k, kind="sparse_sign", seed=None)``,
+``rnla.sketch`` is both this package (``rnla.sketch.SRHT(k, n, rng=0)``) and
+the one-shot function ``rnla.sketch(A, k, kind="sparse_sign", rng=None)``,
 which returns ``S @ A``.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 import types
 
+from rnla._deprecate import renamed_parameters
 from rnla._random import SeedLike
 from rnla._validation import check_matrix, check_option
 from rnla.sketch._base import SketchOperator
@@ -42,7 +43,8 @@ SKETCH_KINDS: dict[str, type[SketchOperator]] = {
 }
 
 
-def make_sketch(kind: str, k: int, n: int, *, seed: SeedLike = None, **options) -> SketchOperator:
+@renamed_parameters(seed="rng")
+def make_sketch(kind: str, k: int, n: int, *, rng: SeedLike = None, **options) -> SketchOperator:
     """Build a k x n sketch operator of the given kind.
 
     Parameters
@@ -51,7 +53,7 @@ def make_sketch(kind: str, k: int, n: int, *, seed: SeedLike = None, **options) 
         The operator class (see ``SKETCH_KINDS``).
     k, n : int
         The operator maps R^n to R^k.
-    seed : None, int, SeedSequence or Generator
+    rng : None, int, SeedSequence, Generator or RandomState
         Randomness; the same int gives the same sketch.
     **options
         Passed to the class: ``s`` (sparse_sign), ``replace`` (srht, uniform,
@@ -60,14 +62,15 @@ def make_sketch(kind: str, k: int, n: int, *, seed: SeedLike = None, **options) 
     Examples
     --------
     >>> from rnla import make_sketch
-    >>> make_sketch("srht", 16, 100, seed=0)
+    >>> make_sketch("srht", 16, 100, rng=0)
     SRHT(k=16, n=100, replace=False)
     """
     check_option(kind, "kind", SKETCH_KINDS)
-    return SKETCH_KINDS[kind](k, n, seed=seed, **options)
+    return SKETCH_KINDS[kind](k, n, rng=rng, **options)
 
 
-def sketch(A, k: int, kind: str = "sparse_sign", *, seed: SeedLike = None, **options):
+@renamed_parameters(seed="rng")
+def sketch(A, k: int, kind: str = "sparse_sign", *, rng: SeedLike = None, **options):
     """Return ``S @ A`` for a fresh k x n sketch ``S`` of the given kind.
 
     For ``kind="leverage"`` the probabilities default to A's exact leverage
@@ -78,22 +81,23 @@ def sketch(A, k: int, kind: str = "sparse_sign", *, seed: SeedLike = None, **opt
     >>> import numpy as np
     >>> import rnla
     >>> A = np.random.default_rng(0).standard_normal((1000, 8))
-    >>> rnla.sketch(A, 32, kind="gaussian", seed=0).shape
+    >>> rnla.sketch(A, 32, kind="gaussian", rng=0).shape
     (32, 8)
     """
     check_option(kind, "kind", SKETCH_KINDS)
     A = check_matrix(A)
     if kind == "leverage" and "probabilities" not in options:
-        return LeverageSampling.from_matrix(A, k, seed=seed, **options) @ A
-    return make_sketch(kind, k, A.shape[0], seed=seed, **options) @ A
+        return LeverageSampling.from_matrix(A, k, rng=rng, **options) @ A
+    return make_sketch(kind, k, A.shape[0], rng=rng, **options) @ A
 
 
 class _CallableModule(types.ModuleType):
     """Lets ``rnla.sketch(A, k, ...)`` call :func:`sketch` on this package."""
 
-    def __call__(self, A, k: int, kind: str = "sparse_sign", *, seed: SeedLike = None,
+    @renamed_parameters(seed="rng")
+    def __call__(self, A, k: int, kind: str = "sparse_sign", *, rng: SeedLike = None,
                  **options):
-        return sketch(A, k, kind, seed=seed, **options)
+        return sketch(A, k, kind, rng=rng, **options)
 
 
 sys.modules[__name__].__class__ = _CallableModule

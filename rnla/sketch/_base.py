@@ -7,19 +7,29 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from rnla._random import SeedLike, as_generator
-from rnla._validation import check_finite_result, check_int, check_operand, float_dtype
+from rnla._validation import (
+    check_finite_result,
+    check_int,
+    check_linear_operator,
+    check_operand,
+    float_dtype,
+)
 
-__all__ = ["SketchOperator"]
+__all__ = ["SketchOperator", "TransposedSketch"]
+
+#: entries of one dense block of S^T when a sketch applies to a LinearOperator
+_BLOCK_ENTRIES = 2**22
 
 
 class SketchOperator:
     """A random linear map S: R^n -> R^k, applied from the left (``S @ A``).
 
     Every operator is scaled so that E[S^T S] = I_n, draws its randomness when
-    it is built (so the same seed gives the same sketch), and applies to dense
-    numpy arrays (any memory order), scipy.sparse matrices and vectors.  The
-    result of ``S @ A`` keeps A's floating dtype (float32 or float64; integers
-    become float64).
+    it is built (so the same ``rng`` gives the same sketch), and applies to dense
+    numpy arrays (any memory order), scipy.sparse matrices, vectors and
+    ``scipy.sparse.linalg.LinearOperator`` objects.  The result of ``S @ A`` keeps
+    A's floating dtype (float32 or float64; integers become float64).  ``S.T`` is
+    the transposed operator, itself applicable with ``@``.
 
     Subclasses implement ``_apply(A)`` for a validated 2-D operand (ndarray or
     CSR/CSC matrix), ``_apply_transpose(Y)`` for a dense k x m array and
@@ -32,12 +42,12 @@ class SketchOperator:
     #: is detected on the small result instead of by a separate pass over A
     _mixes_every_entry: bool = False
 
-    def __init__(self, k: int, n: int, *, seed: SeedLike = None, dtype=None):
+    def __init__(self, k: int, n: int, *, rng: SeedLike = None, dtype=None):
         self.n = check_int(n, "n", low=1)
         self.k = check_int(k, "k", low=1, high=self._max_k(self.n))
         self.dtype = None if dtype is None else float_dtype(dtype, "dtype")
-        self.seed = seed
-        self._rng = as_generator(seed)
+        self.rng = rng
+        self._rng = as_generator(rng, "rng")
 
     @staticmethod
     def _max_k(n: int) -> int | None:
@@ -52,8 +62,30 @@ class SketchOperator:
     def _out_dtype(self, A) -> np.dtype:
         return self.dtype if self.dtype is not None else A.dtype
 
+    @property
+    def T(self) -> TransposedSketch:
+        """The transpose ``S^T``: ``S.T @ Y`` maps R^k to R^n."""
+        return TransposedSketch(self)
+
     def apply(self, A):
-        """Return ``S @ A`` for A of shape (n,) or (n, d), dense or scipy.sparse."""
+        """Return ``S @ A``.
+
+        Parameters
+        ----------
+        A : array_like, scipy.sparse matrix or LinearOperator of shape (n,) or (n, d)
+            The operand.  A ``LinearOperator`` is sketched through ``A.rmatmat``
+            (``S A = (A^T S^T)^T``, a block of rows of S at a time): k products with
+            ``A^T`` in all, and A is never formed.
+
+        Returns
+        -------
+        ndarray or scipy.sparse matrix of shape (k,) or (k, d)
+            Dense for dense and operator input; sampling sketches keep sparse input sparse.
+        """
+        if isinstance(A, spla.LinearOperator):
+            _, dtype = check_linear_operator(A, self.n, "A")
+            return _times_operator(self.apply_transpose, self.k, A,
+                                   self.dtype if self.dtype is not None else dtype)
         A2, was_vector = check_operand(A, self.n, check_finite=not self._mixes_every_entry)
         dtype = self._out_dtype(A2)
         if A2.dtype != dtype:
@@ -73,7 +105,21 @@ class SketchOperator:
     __matmul__ = apply
 
     def apply_transpose(self, Y):
-        """Return ``S.T @ Y`` for Y of shape (k,) or (k, m), dense."""
+        """Return ``S.T @ Y`` for Y of shape (k,) or (k, m).
+
+        Parameters
+        ----------
+        Y : array_like, scipy.sparse matrix or LinearOperator of shape (k,) or (k, m)
+            The operand; a ``LinearOperator`` is formed first (m products with it:
+            it has only k rows).
+
+        Returns
+        -------
+        ndarray of shape (n,) or (n, m)
+        """
+        if isinstance(Y, spla.LinearOperator):
+            _, dtype = check_linear_operator(Y, self.k, "Y")
+            Y = np.asarray(Y.matmat(np.eye(Y.shape[1], dtype=dtype)))
         Y2, was_vector = check_operand(Y, self.k, name="Y")
         if sp.issparse(Y2):
             Y2 = Y2.toarray()
@@ -99,6 +145,77 @@ class SketchOperator:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(k={self.k}, n={self.n})"
+
+
+class TransposedSketch:
+    """The transpose ``S^T`` of a sketch operator S: a map from R^k to R^n.
+
+    ``S.T @ Y`` applies to what ``S.apply_transpose`` takes (dense or sparse arrays,
+    vectors, LinearOperators); ``S.T.T`` is S again.
+
+    Parameters
+    ----------
+    sketch : SketchOperator
+        The operator S.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rnla.sketch import CountSketch
+    >>> S = CountSketch(3, 5, rng=0)
+    >>> bool(np.array_equal(S.T.to_dense(), S.to_dense().T)) and S.T.T is S
+    True
+    """
+
+    def __init__(self, sketch: SketchOperator):
+        self.sketch = sketch
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(n, k)``."""
+        return (self.sketch.n, self.sketch.k)
+
+    @property
+    def T(self) -> SketchOperator:
+        """The sketch S itself."""
+        return self.sketch
+
+    def apply(self, Y):
+        """Return ``S^T @ Y`` for Y of shape (k,) or (k, m) (``S.apply_transpose``)."""
+        return self.sketch.apply_transpose(Y)
+
+    __matmul__ = apply
+
+    def to_dense(self) -> np.ndarray:
+        """The n x k matrix S^T as a dense array."""
+        return self.sketch.to_dense().T
+
+    def as_linear_operator(self) -> spla.LinearOperator:
+        """S^T as a ``scipy.sparse.linalg.LinearOperator``."""
+        return self.sketch.as_linear_operator().T
+
+    def __repr__(self) -> str:
+        return f"{self.sketch!r}.T"
+
+
+def _times_operator(transpose_apply, rows: int, L: spla.LinearOperator, dtype) -> np.ndarray:
+    """``M @ L`` for a matrix M of ``rows`` rows given by ``transpose_apply(Y) = M^T Y``.
+
+    :math:`M L = (L^T M^T)^T`; a block of b rows of M is :math:`M^T E` (E: b
+    columns of the identity) and its product with L is one ``L.rmatmat``, so M
+    costs ``rows`` products with :math:`L^T` in all and L is never formed.
+    """
+    size, m = L.shape
+    out = np.empty((rows, m), dtype=dtype)
+    block = max(1, min(rows, _BLOCK_ENTRIES // size))
+    for r0 in range(0, rows, block):
+        r1 = min(rows, r0 + block)
+        E = np.zeros((rows, r1 - r0), dtype=dtype)
+        E[np.arange(r0, r1), np.arange(r1 - r0)] = 1.0
+        out[r0:r1] = np.asarray(L.rmatmat(transpose_apply(E))).T
+    if not np.isfinite(out).all():
+        raise ValueError("`A` must be finite: the operator returned NaN or inf")
+    return out
 
     # subclasses -------------------------------------------------------------
     def _apply(self, A):  # pragma: no cover - abstract

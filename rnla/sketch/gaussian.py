@@ -7,6 +7,7 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
+from rnla._deprecate import renamed_parameters
 from rnla._random import SeedLike, draw_key
 from rnla._validation import check_int
 from rnla.backend import kernels
@@ -22,7 +23,7 @@ class GaussianSketch(SketchOperator):
     drawing the matching column block S[:, J] (in parallel, by a counter-based
     ziggurat sampler) and accumulating S[:, J] @ A[J].  Peak extra memory is
     O(k d + k B) with B = ``block_bytes / (8 k)`` columns per block.  Column j of
-    G depends only on the seed and j, so the sketch is the same for any blocking
+    G depends only on the key drawn from ``rng`` and j, so the sketch is the same for any blocking
     and any number of threads.
 
     Parameters
@@ -31,7 +32,7 @@ class GaussianSketch(SketchOperator):
         Sketch size (rows of S).
     n : int
         Number of rows of the matrices it applies to.
-    seed : None, int, SeedSequence or Generator
+    rng : None, int, SeedSequence, Generator or RandomState
         Randomness; the same int gives the same sketch.
     dtype : None, float32 or float64
         Force the output dtype (default: follow the input).
@@ -50,7 +51,7 @@ class GaussianSketch(SketchOperator):
     >>> import numpy as np
     >>> from rnla.sketch import GaussianSketch
     >>> A = np.random.default_rng(0).standard_normal((2000, 10))
-    >>> SA = GaussianSketch(40, 2000, seed=1) @ A
+    >>> SA = GaussianSketch(40, 2000, rng=1) @ A
     >>> SA.shape
     (40, 10)
     """
@@ -58,9 +59,10 @@ class GaussianSketch(SketchOperator):
     kind = "gaussian"
     _mixes_every_entry = True
 
-    def __init__(self, k: int, n: int, *, seed: SeedLike = None, dtype=None,
+    @renamed_parameters(seed="rng")
+    def __init__(self, k: int, n: int, *, rng: SeedLike = None, dtype=None,
                  block_bytes: int = 32 * 2**20):
-        super().__init__(k, n, seed=seed, dtype=dtype)
+        super().__init__(k, n, rng=rng, dtype=dtype)
         self.block_bytes = check_int(block_bytes, "block_bytes", low=1)
         self._key = draw_key(self._rng)
 

@@ -8,6 +8,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 
+from rnla._deprecate import renamed_parameters
 from rnla._random import SeedLike, spawn
 from rnla._validation import check_int, check_matrix, check_option, check_real, extreme_scale
 
@@ -65,10 +66,11 @@ def _exact(A, rcond: float) -> np.ndarray:
     return _row_norms_sq(Q @ U[:, :rank])
 
 
+@renamed_parameters(seed="rng")
 def leverage_scores(A, method: str = "exact", *, rcond: float | None = None,
                     eps: float = 0.25, sketch: str = "sparse_sign",
                     sketch_size: int | None = None, n_projections: int | None = None,
-                    seed: SeedLike = None) -> np.ndarray:
+                    rng: SeedLike = None) -> np.ndarray:
     r"""Statistical leverage scores of the rows of A.
 
     :math:`h_i = \|U_{i,:}\|^2` where the columns of U are an orthonormal basis of
@@ -103,7 +105,7 @@ def leverage_scores(A, method: str = "exact", *, rcond: float | None = None,
         that needs no probabilities).
     sketch_size, n_projections : int, optional
         ``"approx"`` only: override the defaults above.
-    seed : None, int, SeedSequence or Generator
+    rng : None, int, SeedSequence, Generator or RandomState
         ``"approx"`` only: randomness.
 
     Returns
@@ -151,8 +153,8 @@ def leverage_scores(A, method: str = "exact", *, rcond: float | None = None,
     n_projections = check_int(n_projections, "n_projections", low=1)
     if sketch_size >= n:  # sketching cannot save work: exact is cheaper
         return _exact(A, rcond).astype(np.float64, copy=False)
-    rng_sketch, rng_jl = spawn(seed, 2)
-    SA = make_sketch(sketch, sketch_size, n, seed=rng_sketch) @ A
+    rng_sketch, rng_jl = spawn(rng, 2)
+    SA = make_sketch(sketch, sketch_size, n, rng=rng_sketch) @ A
     if sp.issparse(SA):
         SA = SA.toarray()
     R = scipy.linalg.qr(SA, mode="r", check_finite=False)[0][:d]

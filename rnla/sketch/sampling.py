@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from rnla._deprecate import renamed_parameters
 from rnla._random import SeedLike
 from rnla._validation import check_matrix, check_probabilities, check_real
 from rnla.backend import kernels
@@ -60,17 +61,18 @@ class UniformSampling(_RowSampling):
     Examples
     --------
     >>> from rnla.sketch import UniformSampling
-    >>> S = UniformSampling(2, 4, seed=0)
+    >>> S = UniformSampling(2, 4, rng=0)
     >>> S.to_dense().shape
     (2, 4)
     """
 
     kind = "uniform"
 
-    def __init__(self, k: int, n: int, *, replace: bool = False, seed: SeedLike = None,
+    @renamed_parameters(seed="rng")
+    def __init__(self, k: int, n: int, *, replace: bool = False, rng: SeedLike = None,
                  dtype=None):
         self.replace = bool(replace)
-        super().__init__(k, n, seed=seed, dtype=dtype)
+        super().__init__(k, n, rng=rng, dtype=dtype)
         if self.replace:
             idx = self._rng.integers(0, self.n, self.k)
         else:
@@ -108,7 +110,7 @@ class LeverageSampling(_RowSampling):
         Sampling probabilities: non-negative, summing to 1.
     replace : bool, default=True
         Sample with replacement.
-    seed, dtype
+    rng, dtype
         As for every sketch.
 
     Notes
@@ -122,17 +124,18 @@ class LeverageSampling(_RowSampling):
     >>> import numpy as np
     >>> from rnla.sketch import LeverageSampling
     >>> A = np.random.default_rng(0).standard_normal((500, 4))
-    >>> S = LeverageSampling.from_matrix(A, 40, seed=0)
+    >>> S = LeverageSampling.from_matrix(A, 40, rng=0)
     >>> (S @ A).shape
     (40, 4)
     """
 
     kind = "leverage"
 
+    @renamed_parameters(seed="rng")
     def __init__(self, k: int, n: int, *, probabilities, replace: bool = True,
-                 seed: SeedLike = None, dtype=None):
+                 rng: SeedLike = None, dtype=None):
         self.replace = bool(replace)
-        super().__init__(k, n, seed=seed, dtype=dtype)
+        super().__init__(k, n, rng=rng, dtype=dtype)
         p = check_probabilities(probabilities, self.n)
         self.probabilities = p
         self.k_requested = self.k
@@ -153,8 +156,9 @@ class LeverageSampling(_RowSampling):
         return None if self.replace else n
 
     @classmethod
+    @renamed_parameters(seed="rng")
     def from_matrix(cls, A, k: int, *, method: str = "exact", shrinkage: float | None = None,
-                    replace: bool = True, seed: SeedLike = None, dtype=None,
+                    replace: bool = True, rng: SeedLike = None, dtype=None,
                     **leverage_options) -> LeverageSampling:
         r"""Sample the rows of A by its leverage scores.
 
@@ -170,8 +174,8 @@ class LeverageSampling(_RowSampling):
         from rnla.sketch.leverage import leverage_scores
 
         A = check_matrix(A)
-        rng_scores, rng_sample = spawn(seed, 2)
-        h = leverage_scores(A, method=method, seed=rng_scores, **leverage_options)
+        rng_scores, rng_sample = spawn(rng, 2)
+        h = leverage_scores(A, method=method, rng=rng_scores, **leverage_options)
         total = h.sum()
         if total <= 0:
             raise ValueError("`A` has no nonzero leverage scores (is it all zeros?)")
@@ -179,7 +183,7 @@ class LeverageSampling(_RowSampling):
         if shrinkage is not None:
             alpha = check_real(shrinkage, "shrinkage", 0.0, 1.0)
             p = alpha * p + (1.0 - alpha) / A.shape[0]
-        return cls(k, A.shape[0], probabilities=p, replace=replace, seed=rng_sample,
+        return cls(k, A.shape[0], probabilities=p, replace=replace, rng=rng_sample,
                    dtype=dtype)
 
     def __repr__(self) -> str:

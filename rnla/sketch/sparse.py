@@ -7,6 +7,7 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
+from rnla._deprecate import renamed_parameters
 from rnla._random import SeedLike, draw_key
 from rnla._validation import check_int
 from rnla.backend import kernels
@@ -32,7 +33,7 @@ class SparseSign(SketchOperator):
     s : int, optional
         Nonzeros per column, 1 <= s <= k; default ``min(8, k)``.  ``s = 1`` is
         CountSketch.
-    seed : None, int, SeedSequence or Generator
+    rng : None, int, SeedSequence, Generator or RandomState
         Randomness; the same int gives the same sketch.
     dtype : None, float32 or float64
         Force the output dtype (default: follow the input).
@@ -56,7 +57,7 @@ class SparseSign(SketchOperator):
     >>> import numpy as np
     >>> from rnla.sketch import SparseSign
     >>> A = np.random.default_rng(0).standard_normal((1000, 5))
-    >>> S = SparseSign(40, 1000, s=4, seed=0)
+    >>> S = SparseSign(40, 1000, s=4, rng=0)
     >>> (S @ A).shape
     (40, 5)
     """
@@ -64,9 +65,10 @@ class SparseSign(SketchOperator):
     kind = "sparse_sign"
     _mixes_every_entry = True
 
-    def __init__(self, k: int, n: int, *, s: int | None = None, seed: SeedLike = None,
+    @renamed_parameters(seed="rng")
+    def __init__(self, k: int, n: int, *, s: int | None = None, rng: SeedLike = None,
                  dtype=None):
-        super().__init__(k, n, seed=seed, dtype=dtype)
+        super().__init__(k, n, rng=rng, dtype=dtype)
         self.s = min(8, self.k) if s is None else check_int(s, "s", low=1, high=self.k)
         self._key = draw_key(self._rng)
         self._rows, self._signs = kernels().sparse_sign_draw(self._key, self.n, self.k, self.s)
@@ -105,15 +107,16 @@ class CountSketch(SparseSign):
     --------
     >>> import numpy as np
     >>> from rnla.sketch import CountSketch
-    >>> S = CountSketch(3, 5, seed=0)
+    >>> S = CountSketch(3, 5, rng=0)
     >>> S.to_dense().shape
     (3, 5)
     """
 
     kind = "countsketch"
 
-    def __init__(self, k: int, n: int, *, seed: SeedLike = None, dtype=None):
-        super().__init__(k, n, s=1, seed=seed, dtype=dtype)
+    @renamed_parameters(seed="rng")
+    def __init__(self, k: int, n: int, *, rng: SeedLike = None, dtype=None):
+        super().__init__(k, n, s=1, rng=rng, dtype=dtype)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(k={self.k}, n={self.n})"

@@ -8,6 +8,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 
+from rnla._deprecate import renamed_parameters
 from rnla._random import SeedLike
 from rnla._validation import check_int
 from rnla.backend import kernels
@@ -37,7 +38,7 @@ class SRHT(SketchOperator):
         Number of rows of the matrices it applies to.
     replace : bool, default=False
         Sample the k rows with replacement.
-    seed : None, int, SeedSequence or Generator
+    rng : None, int, SeedSequence, Generator or RandomState
         Randomness; the same int gives the same sketch.
     dtype : None, float32 or float64
         Force the output dtype (default: follow the input).
@@ -62,7 +63,7 @@ class SRHT(SketchOperator):
     --------
     >>> import numpy as np
     >>> from rnla.sketch import SRHT
-    >>> S = SRHT(8, 8, seed=0)          # k = n = n': an orthogonal matrix
+    >>> S = SRHT(8, 8, rng=0)          # k = n = n': an orthogonal matrix
     >>> bool(np.allclose(S.to_dense().T @ S.to_dense(), np.eye(8)))
     True
     """
@@ -70,10 +71,11 @@ class SRHT(SketchOperator):
     kind = "srht"
     _mixes_every_entry = True
 
-    def __init__(self, k: int, n: int, *, replace: bool = False, seed: SeedLike = None,
+    @renamed_parameters(seed="rng")
+    def __init__(self, k: int, n: int, *, replace: bool = False, rng: SeedLike = None,
                  dtype=None, block_bytes: int = 256 * 2**20):
         self.replace = bool(replace)
-        super().__init__(k, n, seed=seed, dtype=dtype)
+        super().__init__(k, n, rng=rng, dtype=dtype)
         self.block_bytes = check_int(block_bytes, "block_bytes", low=1)
         self.n_padded = _next_pow2(self.n)
         self._signs = (self._rng.integers(0, 2, self.n, dtype=np.int8) * 2 - 1)

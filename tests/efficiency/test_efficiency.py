@@ -20,8 +20,8 @@ from rnla.efficiency.suite import TINY, run_suite, slope_checks, write_report
 @pytest.mark.parametrize("replace", [False, True])
 def test_identities_hold_for_every_draw(sketch, replace):
     """C_RE - 1 = p (C_PE - 1)/(n - p) exactly; C_PE >= 1; C_WC >= 1."""
-    X = make_design("T3", 256, 6, seed=0)
-    d = efficiency_draws(X, sketch, 40, 20, replace=replace, seed=1)
+    X = make_design("T3", 256, 6, rng=0)
+    d = efficiency_draws(X, sketch, 40, 20, replace=replace, rng=1)
     ok = np.isfinite(d["pe"])
     assert ok.any()
     n, p = X.shape
@@ -36,9 +36,9 @@ def test_criteria_match_a_noise_simulation():
     from rnla.sketch import make_sketch
 
     rng = np.random.default_rng(0)
-    X = make_design("GA", 200, 5, seed=1)
+    X = make_design("GA", 200, 5, rng=1)
     n, p = X.shape
-    S = make_sketch("gaussian", 30, n, seed=2)
+    S = make_sketch("gaussian", 30, n, rng=2)
     U = np.linalg.svd(X, full_matrices=False)[0]
     F = _draw_projection(U, np.ones(n) - U @ (U.T @ np.ones(n)), S)[0]
     beta = np.ones(p)
@@ -56,22 +56,22 @@ def test_criteria_match_a_noise_simulation():
 @pytest.mark.parametrize("design", ["GA", "T1"])
 def test_gaussian_projection_exact_expectations(design):
     """E C_PE = 1 + (n-p)/(r-p-1), E C_RE = 1 + p/(r-p-1) for any X (inverse Wishart)."""
-    X = make_design(design, 300, 8, seed=2)
-    e = estimate_efficiency(X, "gaussian", 40, n_draws=600, seed=3)
+    X = make_design(design, 300, 8, rng=2)
+    e = estimate_efficiency(X, "gaussian", 40, n_draws=600, rng=3)
     assert abs(e.pe_mean - B.gaussian_pe(300, 8, 40)) <= 5 * e.pe_se
     assert abs(e.re_mean - B.gaussian_re(300, 8, 40)) <= 5 * e.re_se
 
 
 def test_srht_without_replacement_at_full_size_is_exact():
-    X = make_design("GA", 256, 6, seed=0)
-    d = efficiency_draws(X, "srht", 256, 3, seed=1)
+    X = make_design("GA", 256, 6, rng=0)
+    d = efficiency_draws(X, "srht", 256, 3, rng=1)
     np.testing.assert_allclose(d["pe"], 1.0, atol=1e-10)
     np.testing.assert_allclose(d["re"], 1.0, atol=1e-10)
 
 
 def test_uniform_without_replacement_tracks_the_haar_formula():
-    X = make_design("GA", 1024, 10, seed=4)
-    e = estimate_efficiency(X, "uniform", 200, n_draws=400, seed=5)
+    X = make_design("GA", 1024, 10, rng=4)
+    e = estimate_efficiency(X, "uniform", 200, n_draws=400, rng=5)
     expected = B.orthogonal_pe(1024, 10, 200)
     assert abs(e.pe_mean - expected) <= 0.10 * expected + 5 * e.pe_se
 
@@ -79,13 +79,13 @@ def test_uniform_without_replacement_tracks_the_haar_formula():
 def test_leverage_beats_uniform_on_heavy_tails_and_ties_on_gaussian():
     """Ma-Mahoney-Yu / Raskutti-Mahoney: on T1 uniform sampling is far worse; on GA they tie."""
     n, p, r = 1024, 10, 100
-    Xt = make_design("T1", n, p, seed=6)
-    lev = estimate_efficiency(Xt, "leverage", r, n_draws=200, replace=True, seed=7)
-    uni = estimate_efficiency(Xt, "uniform", r, n_draws=200, replace=True, seed=8)
+    Xt = make_design("T1", n, p, rng=6)
+    lev = estimate_efficiency(Xt, "leverage", r, n_draws=200, replace=True, rng=7)
+    uni = estimate_efficiency(Xt, "uniform", r, n_draws=200, replace=True, rng=8)
     assert uni.pe_mom > 3 * lev.pe_mom
-    Xg = make_design("GA", n, p, seed=9)
-    lev = estimate_efficiency(Xg, "leverage", r, n_draws=200, replace=True, seed=10)
-    uni = estimate_efficiency(Xg, "uniform", r, n_draws=200, replace=True, seed=11)
+    Xg = make_design("GA", n, p, rng=9)
+    lev = estimate_efficiency(Xg, "leverage", r, n_draws=200, replace=True, rng=10)
+    uni = estimate_efficiency(Xg, "uniform", r, n_draws=200, replace=True, rng=11)
     assert abs(uni.pe_mean - lev.pe_mean) <= 0.15 * lev.pe_mean + 5 * (uni.pe_se + lev.pe_se)
 
 
@@ -119,10 +119,10 @@ def test_tiny_suite_runs_and_reports(tmp_path):
 
 
 def test_make_response_and_designs():
-    X = make_design("GA", 100, 10, seed=0)
-    y, beta = make_response(X, seed=1)
+    X = make_design("GA", 100, 10, rng=0)
+    y, beta = make_response(X, rng=1)
     assert y.shape == (100,) and beta[0] == 1.0 and beta[5] == 0.1
-    Xc = make_design("coherent", 100, 10, seed=0)
+    Xc = make_design("coherent", 100, 10, rng=0)
     np.testing.assert_array_equal(Xc[:10], np.eye(10))
 
 
@@ -136,7 +136,7 @@ BAD = [
 
 @pytest.mark.parametrize("kwargs,exc,match", BAD)
 def test_bad_input(kwargs, exc, match):
-    X = make_design("GA", 256, 5, seed=0)
+    X = make_design("GA", 256, 5, rng=0)
     args = dict(sketch="gaussian", r=20, n_draws=10)
     args.update(kwargs)
     with pytest.raises(exc, match=match):

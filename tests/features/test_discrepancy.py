@@ -168,7 +168,7 @@ def test_qmc_has_lower_discrepancy_than_mc():
 
     def mean_d2(sequence):
         return np.mean([box_discrepancy_squared(
-            spectral_frequencies(qmc_points(256, 4, sequence, seed=s), 4), b)
+            spectral_frequencies(qmc_points(256, 4, sequence, rng=s), 4), b)
             for s in range(20)])
 
     mc = mean_d2("mc")
@@ -177,8 +177,8 @@ def test_qmc_has_lower_discrepancy_than_mc():
 
 def test_global_learning_is_monotone(rng):
     """Spec oracle 11: the optimiser never increases D^2; it lowers it from Halton."""
-    res = learn_sequence(64, 3, np.array([2.0, 3.0, 1.0]), 0.8, seed=1, maxiter=30)
-    start = spectral_frequencies(qmc_points(64, 3, "halton", seed=1), 3, "gaussian", 0.8)
+    res = learn_sequence(64, 3, np.array([2.0, 3.0, 1.0]), 0.8, rng=1, maxiter=30)
+    start = spectral_frequencies(qmc_points(64, 3, "halton", rng=1), 3, "gaussian", 0.8)
     assert (np.abs(res.frequencies) <= np.abs(start).max(axis=0)).all()  # projected variant
     assert res.trace[0] == pytest.approx(res.initial)
     assert (np.diff(res.trace) <= 0).all()
@@ -217,7 +217,7 @@ def test_bad_input(call, match):
 def test_data_box(rng):
     X = rng.standard_normal((500, 3))
     np.testing.assert_allclose(data_box(X), X.max(0) - X.min(0))
-    q = data_box(X, "quantile", 0.99, seed=0)
+    q = data_box(X, "quantile", 0.99, rng=0)
     assert (q < data_box(X)).all() and (q > 0).all()
 
 
@@ -247,7 +247,7 @@ def test_constant_column_drops_out(rng):
     X = np.hstack([rng.random((200, 3)), np.zeros((200, 1))])
     box = data_box(X)
     for s in (64, 512):
-        W = spectral_frequencies(qmc_points(s, 4, "sobol", seed=0), 4, "gaussian", 0.5)
+        W = spectral_frequencies(qmc_points(s, 4, "sobol", rng=0), 4, "gaussian", 0.5)
         value = box_discrepancy_squared(W, box, 0.5, normalized=True)
         assert value > 0
         assert value == pytest.approx(

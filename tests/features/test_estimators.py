@@ -105,7 +105,7 @@ def test_kernel_ridge_closer_to_exact_kernel_ridge_than_rbfsampler(rng):
     ({"kernel": "poly"}, "kernel"),
     ({"gamma": -1.0}, "gamma"),
     ({"gamma": "auto"}, "gamma"),
-    ({"n_components": 0}, "n_features"),
+    ({"n_components": 0}, "n_components"),
     ({"n_components": 7, "kind": "cos_sin"}, "even"),
     ({"kind": "sin"}, "kind"),
     ({"sequence": "niederreiter"}, "sequence"),

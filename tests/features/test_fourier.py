@@ -24,7 +24,7 @@ def rms_errors(kernel: str, sequence: str, d: int) -> np.ndarray:
     k = kernel_matrix(x, kernel=kernel, bandwidth=SIGMA)[0, 1]
     rms = []
     for m in LOG2_S:
-        errors = [FourierFeatureMap(2 * 2**m, kernel, SIGMA, sequence=sequence, seed=seed)
+        errors = [FourierFeatureMap(2 * 2**m, kernel, SIGMA, sequence=sequence, rng=seed)
                   .fit_transform(x) for seed in range(50)]
         rms.append(np.sqrt(np.mean([(Z[0] @ Z[1] - k) ** 2 for Z in errors])))
     return np.array(rms)
@@ -70,7 +70,7 @@ def test_matches_numpy_reference(kind, kernel, rng):
     """The fused kernel's sin/cos agree with numpy's to within rounding (absolute error of
     a few 2^-53 relative to the scale of the features)."""
     X = rng.standard_normal((200, 5)) * 3
-    fmap = FourierFeatureMap(512, kernel, 0.3, kind=kind, sequence="sobol", seed=1).fit(X)
+    fmap = FourierFeatureMap(512, kernel, 0.3, kind=kind, sequence="sobol", rng=1).fit(X)
     Z = fmap.transform(X)
     scale = np.sqrt(2.0 / 512)
     np.testing.assert_allclose(Z, reference_features(X, fmap), rtol=0, atol=4e-16 * scale * 8)
@@ -79,7 +79,7 @@ def test_matches_numpy_reference(kind, kernel, rng):
 def test_large_arguments_fall_back_to_libm(rng):
     """Rows with |x^T w| >= 1e6 use math.sin/math.cos and stay exact."""
     X = rng.standard_normal((20, 3)) * 1e5
-    fmap = FourierFeatureMap(256, "laplacian", 0.01, seed=0).fit(X)
+    fmap = FourierFeatureMap(256, "laplacian", 0.01, rng=0).fit(X)
     np.testing.assert_allclose(fmap.transform(X), reference_features(X, fmap), rtol=0,
                                atol=1e-15)
 
@@ -87,7 +87,7 @@ def test_large_arguments_fall_back_to_libm(rng):
 def test_cos_sin_is_the_real_part_of_the_complex_map(rng):
     """Spec oracle 12: Z Z^T = Re(Psi Psi^*) exactly."""
     X = rng.standard_normal((30, 4))
-    fmap = FourierFeatureMap(256, "gaussian", 1.0, seed=0).fit(X)
+    fmap = FourierFeatureMap(256, "gaussian", 1.0, rng=0).fit(X)
     Psi = np.exp(-1j * X @ fmap.frequencies_.T) / np.sqrt(128)
     Z = fmap.transform(X)
     np.testing.assert_allclose(Z @ Z.T, (Psi @ Psi.conj().T).real, atol=1e-14)
@@ -99,7 +99,7 @@ def test_cos_phase_is_unbiased(rng):
     X = rng.standard_normal((2, 3))
     k = kernel_matrix(X, bandwidth=1.0)[0, 1]
     values = [(Z := fourier_features(X, 64, bandwidth=1.0, sequence=seq, kind="cos_phase",
-                                     seed=s))[0] @ Z[1] for s in range(400)
+                                     rng=s))[0] @ Z[1] for s in range(400)
               for seq in ("mc", "halton")]
     assert abs(np.mean(values) - k) <= 3 * np.std(values) / np.sqrt(len(values))
 
@@ -113,7 +113,7 @@ def test_cos_phase_is_unbiased(rng):
 def test_rows_have_unit_norm(X, half, kernel, sequence, dtype):
     """cos^2 + sin^2 = 1: every cos/sin feature vector has z(x)^T z(x) = k(x, x) = 1 exactly
     (to rounding), whatever the data, sequence, kernel or dtype."""
-    Z = fourier_features(X.astype(dtype), 2 * half, kernel, 0.7, sequence, seed=0)
+    Z = fourier_features(X.astype(dtype), 2 * half, kernel, 0.7, sequence, rng=0)
     assert Z.dtype == dtype and Z.shape == (X.shape[0], 2 * half)
     eps = np.finfo(dtype).eps
     np.testing.assert_allclose(np.einsum("ij,ij->i", Z, Z), 1.0, rtol=0, atol=64 * eps)
@@ -122,7 +122,7 @@ def test_rows_have_unit_norm(X, half, kernel, sequence, dtype):
 def test_float32_sparse_and_reuse(rng):
     X = rng.random((40, 6))
     X[X < 0.6] = 0
-    fmap = FourierFeatureMap(128, "cauchy", 0.8, sequence="lattice", seed=4).fit(X)
+    fmap = FourierFeatureMap(128, "cauchy", 0.8, sequence="lattice", rng=4).fit(X)
     Z = fmap.transform(X)
     np.testing.assert_array_equal(fmap.transform(X), Z)  # transform many
     np.testing.assert_allclose(fmap.transform(sp.csr_matrix(X)), Z, atol=1e-15)
@@ -131,15 +131,15 @@ def test_float32_sparse_and_reuse(rng):
     assert Z32.dtype == np.float32
     np.testing.assert_allclose(Z32, Z, atol=1e-5)
     X0 = X.copy()
-    fourier_features(X, 16, seed=1)
+    fourier_features(X, 16, rng=1)
     np.testing.assert_array_equal(X, X0)  # input untouched
-    same = FourierFeatureMap(128, "cauchy", 0.8, sequence="lattice", seed=4).fit(X)
+    same = FourierFeatureMap(128, "cauchy", 0.8, sequence="lattice", rng=4).fit(X)
     np.testing.assert_array_equal(same.frequencies_, fmap.frequencies_)
 
 
 def test_median_bandwidth_and_points_input(rng):
     X = rng.random((60, 3))
-    fmap = FourierFeatureMap(64, bandwidth="median", seed=0).fit(X)
+    fmap = FourierFeatureMap(64, bandwidth="median", rng=0).fit(X)
     assert fmap.bandwidth_ == pytest.approx(rnla.features.median_bandwidth(X))
     t = rnla.features.qmc_points(32, 3, "halton", scramble=False)
     a = FourierFeatureMap(64, bandwidth=1.0, sequence=t).fit(X)
@@ -149,7 +149,7 @@ def test_median_bandwidth_and_points_input(rng):
 
 def test_learned_sequence_map(rng):
     X = rng.random((80, 2))
-    fmap = FourierFeatureMap(64, bandwidth=0.5, sequence="learned", seed=0).fit(X)
+    fmap = FourierFeatureMap(64, bandwidth=0.5, sequence="learned", rng=0).fit(X)
     K = kernel_matrix(X, bandwidth=0.5)
     Z = fmap.transform(X)
     assert np.linalg.norm(Z @ Z.T - K, 2) / np.linalg.norm(K, 2) < 0.05

@@ -12,11 +12,11 @@ from rnla.features._lattice_data import LATTICE_GENERATING_VECTOR
 
 @pytest.mark.parametrize("sequence", SEQUENCES)
 def test_shape_range_and_seed(sequence):
-    t = qmc_points(100, 5, sequence, seed=7)
+    t = qmc_points(100, 5, sequence, rng=7)
     assert t.shape == (100, 5) and t.dtype == np.float64
     assert (t > 0).all() and (t < 1).all()
-    np.testing.assert_array_equal(t, qmc_points(100, 5, sequence, seed=7))
-    assert not np.array_equal(t, qmc_points(100, 5, sequence, seed=8))
+    np.testing.assert_array_equal(t, qmc_points(100, 5, sequence, rng=7))
+    assert not np.array_equal(t, qmc_points(100, 5, sequence, rng=8))
 
 
 @settings(max_examples=25, deadline=None)
@@ -25,7 +25,7 @@ def test_lattice_projections_are_equispaced(m, d, shifted, seed):
     """Every one-dimensional projection of a 2^m-point lattice rule (z_j odd) is the grid
     {k / 2^m}; a random shift moves the grid but keeps the spacing."""
     n = 2**m
-    t = qmc_points(n, d, "lattice", scramble=shifted, seed=seed)
+    t = qmc_points(n, d, "lattice", scramble=shifted, rng=seed)
     gaps = np.diff(np.sort(t, axis=0), axis=0)
     np.testing.assert_allclose(gaps, 1.0 / n, rtol=0, atol=1e-12)
     if not shifted:
@@ -54,7 +54,7 @@ def test_digital_net_stratifies_every_coordinate(scramble):
     """A digital shift keeps the (0, m, 1)-net property of each coordinate: one point in
     each interval [k 2^-m, (k+1) 2^-m)."""
     m = 9
-    t = qmc_points(2**m, 20, "digital_net", scramble=scramble, seed=3)
+    t = qmc_points(2**m, 20, "digital_net", scramble=scramble, rng=3)
     cells = np.sort(np.floor(t * 2**m), axis=0)
     np.testing.assert_array_equal(cells, np.arange(2**m)[:, None] + 0.0 * cells)
 
@@ -63,20 +63,20 @@ def test_halton_matches_scipy_and_skips_the_origin():
     t = qmc_points(50, 4, "halton", scramble=False)
     np.testing.assert_array_equal(t, qmc.Halton(4, scramble=False).random(51)[1:])
     engine = qmc.Halton(4, scramble=True, rng=np.random.default_rng(5))
-    np.testing.assert_array_equal(qmc_points(50, 4, "halton", seed=np.random.default_rng(5)),
+    np.testing.assert_array_equal(qmc_points(50, 4, "halton", rng=np.random.default_rng(5)),
                                   engine.random(50))
 
 
 def test_sobol_is_scipy_sobol():
     ref = qmc.Sobol(3, scramble=True, rng=np.random.default_rng(2)).random(64)
-    np.testing.assert_array_equal(qmc_points(64, 3, "sobol", seed=np.random.default_rng(2)), ref)
+    np.testing.assert_array_equal(qmc_points(64, 3, "sobol", rng=np.random.default_rng(2)), ref)
 
 
 def test_randomised_sets_are_uniform_on_average():
     """Each point of a randomised QMC set is uniform: the mean over randomisations of a
     coordinate's average is 1/2 within 4 standard errors."""
     for sequence in ("halton", "sobol", "lattice", "digital_net"):
-        means = [qmc_points(32, 3, sequence, seed=s).mean() for s in range(200)]
+        means = [qmc_points(32, 3, sequence, rng=s).mean() for s in range(200)]
         assert abs(np.mean(means) - 0.5) < 4 * np.std(means) / np.sqrt(200) + 1e-12
 
 

@@ -25,7 +25,7 @@ DISTRIBUTIONS = {
 @pytest.mark.parametrize("kernel", DISTRIBUTIONS)
 def test_inverse_cdf_ks(kernel):
     """Spec oracle 2: 2^14 scrambled Sobol' points mapped per coordinate pass a KS test."""
-    t = qmc_points(2**14, 3, "sobol", seed=0)
+    t = qmc_points(2**14, 3, "sobol", rng=0)
     W = spectral_frequencies(t, 3, kernel, SIGMA)
     for j in range(3):
         assert stats.kstest(W[:, j], DISTRIBUTIONS[kernel].cdf).pvalue > 0.01
@@ -52,7 +52,7 @@ def test_cdf_and_pdf(kernel, rng):
 def test_matern_mixture_characteristic_function(nu):
     """Spec oracle 3: E cos(u^T w) over the mapped points approaches the Matérn kernel."""
     d = 3
-    W = spectral_frequencies(qmc_points(2**15, d + 1, "sobol", seed=1), d, "matern", SIGMA, nu)
+    W = spectral_frequencies(qmc_points(2**15, d + 1, "sobol", rng=1), d, "matern", SIGMA, nu)
     U = np.array([[0.3, 0.0, 0.0], [0.5, -0.4, 1.0], [1.5, 1.0, -2.0]])
     estimate = np.cos(U @ W.T).mean(axis=1)
     exact = kernel_matrix(U, np.zeros((1, d)), "matern", SIGMA, nu)[:, 0]

@@ -13,8 +13,8 @@ from rnla.lp import solve_covering, solve_packing, solve_positive_lp
 TOL = 1e-9
 
 
-def random_packing(m, n, density, seed, lognormal=False):
-    rng = np.random.default_rng(seed)
+def random_packing(m, n, density, rng, lognormal=False):
+    rng = np.random.default_rng(rng)
     A = sp.random(m, n, density=density, random_state=rng, format="csc",
                   data_rvs=(lambda k: rng.lognormal(0, 1, k)) if lognormal
                   else (lambda k: rng.uniform(0.1, 1, k)))
@@ -23,8 +23,8 @@ def random_packing(m, n, density, seed, lognormal=False):
     return sp.csc_array(A + extra)
 
 
-def set_cover(n_sets, n_elements, seed):
-    rng = np.random.default_rng(seed)
+def set_cover(n_sets, n_elements, rng):
+    rng = np.random.default_rng(rng)
     sizes = np.minimum(n_elements, (rng.pareto(1.5, n_sets) + 1).astype(int) * 2)
     rows, cols = [], []
     for s, k in enumerate(sizes):
@@ -39,8 +39,8 @@ def set_cover(n_sets, n_elements, seed):
     return A
 
 
-def bipartite_incidence(n_left, n_right, n_edges, seed):
-    rng = np.random.default_rng(seed)
+def bipartite_incidence(n_left, n_right, n_edges, rng):
+    rng = np.random.default_rng(rng)
     edges = np.unique(np.column_stack([rng.integers(0, n_left, n_edges),
                                        rng.integers(0, n_right, n_edges)]), axis=0)
     k = len(edges)
@@ -74,29 +74,29 @@ def assert_certified(res, A, opt, eps, sense="packing"):
 @pytest.mark.parametrize("eps", [0.1, 0.05, 0.01])
 @pytest.mark.parametrize("method", ["dbscd", "coordinate"])
 def test_random_sparse_against_highs(eps, method):
-    A = random_packing(60, 80, 0.08, seed=1)
-    res = solve_packing(A, eps, method=method, seed=0)
+    A = random_packing(60, 80, 0.08, rng=1)
+    res = solve_packing(A, eps, method=method, rng=0)
     assert_certified(res, A, highs_opt(A), eps)
 
 
 @pytest.mark.parametrize("eps", [0.1, 0.05])
 def test_larger_lognormal_packing(eps):
-    A = random_packing(250, 300, 0.02, seed=2, lognormal=True)
-    assert_certified(solve_packing(A, eps, seed=0), A, highs_opt(A), eps)
+    A = random_packing(250, 300, 0.02, rng=2, lognormal=True)
+    assert_certified(solve_packing(A, eps, rng=0), A, highs_opt(A), eps)
 
 
 @pytest.mark.parametrize("eps", [0.1, 0.05, 0.01])
 def test_set_cover_relaxation(eps):
-    A = set_cover(40, 120, seed=3)
-    res = solve_covering(A, eps, seed=0)
+    A = set_cover(40, 120, rng=3)
+    res = solve_covering(A, eps, rng=0)
     assert_certified(res, A, highs_opt(A), eps, sense="covering")
     assert res.objective == pytest.approx(res.x.sum())
 
 
 @pytest.mark.parametrize("eps", [0.1, 0.05])
 def test_bipartite_matching_is_integral(eps):
-    A, matching = bipartite_incidence(30, 30, 90, seed=4)
-    assert_certified(solve_packing(A.tocsr(), eps, seed=0), A, matching, eps)
+    A, matching = bipartite_incidence(30, 30, 90, rng=4)
+    assert_certified(solve_packing(A.tocsr(), eps, rng=0), A, matching, eps)
 
 
 @pytest.mark.parametrize(("A", "opt"), [
@@ -107,23 +107,23 @@ def test_bipartite_matching_is_integral(eps):
                [0, 0, 0, 1, 1]], dtype=float), 2.5),
 ])
 def test_known_optima(A, opt):
-    assert_certified(solve_packing(A, 0.01, seed=0), A, opt, 0.01)
+    assert_certified(solve_packing(A, 0.01, rng=0), A, opt, 0.01)
 
 
 def test_dbscd_needs_fewer_passes_than_coordinate():
-    A = random_packing(200, 200, 0.03, seed=5)
-    fast = solve_packing(A, 0.05, method="dbscd", seed=0)
-    slow = solve_packing(A, 0.05, method="coordinate", seed=0)
+    A = random_packing(200, 200, 0.03, rng=5)
+    fast = solve_packing(A, 0.05, method="dbscd", rng=0)
+    slow = solve_packing(A, 0.05, method="coordinate", rng=0)
     assert fast.converged and slow.converged
     assert fast.passes < slow.passes
 
 
 def test_general_form_round_trip_against_highs():
     rng = np.random.default_rng(6)
-    A = random_packing(40, 50, 0.1, seed=6).toarray() * 3.0
+    A = random_packing(40, 50, 0.1, rng=6).toarray() * 3.0
     b, c = rng.uniform(0.5, 4, 40), rng.uniform(0.2, 5, 50)
     ref = linprog(-c, A_ub=A, b_ub=b, bounds=(0, None), method="highs")
-    res = solve_positive_lp(c, A, b, "packing", 0.02, seed=0)
+    res = solve_positive_lp(c, A, b, "packing", 0.02, rng=0)
     assert (A @ res.x <= b).all() and (A.T @ res.dual >= c).all()
     assert res.objective == pytest.approx(c @ res.x)
     assert res.dual_objective == pytest.approx(b @ res.dual)
@@ -131,7 +131,7 @@ def test_general_form_round_trip_against_highs():
     assert res.objective >= 0.98 * -ref.fun
     # covering: min c^T x s.t. A^T x >= b' on the transpose
     ref = linprog(b, A_ub=-A.T, b_ub=-c, bounds=(0, None), method="highs")
-    cov = solve_positive_lp(b, A.T, c, "covering", 0.02, seed=0)
+    cov = solve_positive_lp(b, A.T, c, "covering", 0.02, rng=0)
     assert (A.T @ cov.x >= c).all() and (A @ cov.dual <= b).all()
     assert cov.dual_objective <= ref.fun * (1 + TOL) <= cov.objective * (1 + TOL) ** 2
     assert cov.objective <= ref.fun / 0.98
@@ -144,41 +144,41 @@ def test_property_certificate_brackets_highs(m, n, seed, scale):
     rng = np.random.default_rng(seed)
     A = rng.uniform(0, 1, (m, n)) * (rng.random((m, n)) < 0.6) * scale
     A[rng.integers(0, m, n), np.arange(n)] += scale * 0.1   # no zero column
-    res = solve_packing(A, 0.1, seed=seed)
+    res = solve_packing(A, 0.1, rng=seed)
     opt = highs_opt(sp.csr_array(A))
     assert_certified(res, A, opt, 0.1)
 
 
 def test_permutation_and_float32_input():
-    A = random_packing(50, 60, 0.1, seed=7)
-    base = solve_packing(A, 0.02, seed=0)
+    A = random_packing(50, 60, 0.1, rng=7)
+    base = solve_packing(A, 0.02, rng=0)
     rng = np.random.default_rng(0)
     pr, pc = rng.permutation(50), rng.permutation(60)
-    perm = solve_packing(A[pr][:, pc], 0.02, seed=0)
+    perm = solve_packing(A[pr][:, pc], 0.02, rng=0)
     opt = highs_opt(A)
     for res in (base, perm):
         assert res.objective >= 0.98 * opt
-    f32 = solve_packing(A.astype(np.float32).toarray(), 0.02, seed=0)
+    f32 = solve_packing(A.astype(np.float32).toarray(), 0.02, rng=0)
     assert f32.x.dtype == np.float64 and f32.converged
 
 
 def test_reproducible_and_input_untouched():
-    A = random_packing(30, 40, 0.1, seed=8)
+    A = random_packing(30, 40, 0.1, rng=8)
     before = A.copy()
-    r1, r2 = solve_packing(A, 0.05, seed=3), solve_packing(A, 0.05, seed=3)
+    r1, r2 = solve_packing(A, 0.05, rng=3), solve_packing(A, 0.05, rng=3)
     np.testing.assert_array_equal(r1.x, r2.x)
     assert r1.n_iter == r2.n_iter
     assert (A != before).nnz == 0
 
 
 def test_callback_and_limits():
-    A = random_packing(60, 80, 0.08, seed=1)
+    A = random_packing(60, 80, 0.08, rng=1)
     seen = []
-    res = solve_packing(A, 0.01, seed=0, callback=lambda s: seen.append(s.gap) or len(seen) >= 3)
+    res = solve_packing(A, 0.01, rng=0, callback=lambda s: seen.append(s.gap) or len(seen) >= 3)
     assert res.status == "callback" and len(seen) == 3
     assert (A @ res.x).max() <= 1 + TOL and (A.T @ res.dual).min() >= 1 - TOL
-    res = solve_packing(A, 0.01, seed=0, max_iter=20)
-    assert res.status == "max_iter" and not res.converged and res.n_iter == 20
+    res = solve_packing(A, 0.01, rng=0, maxiter=20)
+    assert res.status == "maxiter" and not res.converged and res.n_iter == 20
 
 
 @pytest.mark.parametrize(("call", "exc", "match"), [
@@ -209,7 +209,7 @@ def test_cli_solves_a_matrix_market_file(tmp_path, capsys):
 
     from rnla.__main__ import main
 
-    A = random_packing(30, 40, 0.1, seed=9)
+    A = random_packing(30, 40, 0.1, rng=9)
     scipy.io.mmwrite(tmp_path / "a.mtx", A)
     out = tmp_path / "sol.npz"
     assert main(["lp", "packing", str(tmp_path / "a.mtx"), "--eps", "0.05", "-o", str(out)]) == 0

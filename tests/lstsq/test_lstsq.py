@@ -1,6 +1,7 @@
 """Sketched least squares against numpy.linalg.lstsq and exact identities."""
 
 import math
+import sys
 
 import numpy as np
 import pytest
@@ -92,7 +93,7 @@ def test_preconditioned_condition_number(kind, rng):
     n, d = 3000, 40
     A, _ = problem(n, d, 1e8, 0.0, rng)
     for m, bound in [(2 * d, 10.0)] + ([(4 * d, 4.0)] if kind == "gaussian" else []):
-        S = make_sketch(kind, m, n, seed=1)
+        S = make_sketch(kind, m, n, rng=1)
         pre = Preconditioner(S @ A, None, 1e-13)
         assert np.linalg.cond(A @ pre.apply(np.eye(d))) <= bound
 
@@ -103,7 +104,7 @@ def test_condition_estimate_reports_the_preconditioned_operator(solver, rng):
     from inside by the Lanczos tridiagonal (CG) or the Golub-Kahan bidiagonal (LSQR,
     LSMR); after 30 or more iterations the extreme Ritz values are within a few percent."""
     A, b = problem(20000, 200, 1e6, 1.0, rng)
-    S = make_sketch("sparse_sign", 800, 20000, seed=0)
+    S = make_sketch("sparse_sign", 800, 20000, rng=0)
     res = rnla.lstsq(A, b, method="precondition", sketch=S, solver=solver)
     pre = Preconditioner(S @ A, None, 1e-13)
     exact = np.linalg.cond(A @ pre.apply(np.eye(200)))
@@ -187,7 +188,7 @@ def test_srht_full_size_sketch_and_solve_is_exact(rng):
     as A, so the sketched problem is solved here by numpy.)"""
     n, d = 512, 10
     A, b = problem(n, d, 1e2, 1.0, rng)
-    S = rnla.SRHT(n, n, seed=0)
+    S = rnla.SRHT(n, n, rng=0)
     x = np.linalg.lstsq(S @ A, S @ b, rcond=None)[0]
     x_ref = np.linalg.lstsq(A, b, rcond=None)[0]
     assert np.linalg.norm(x - x_ref) <= 1e-12 * np.linalg.norm(x_ref) * 1e2
@@ -304,7 +305,7 @@ def test_non_convergence_is_reported(rng):
 
 def test_sketch_operator_instance(rng):
     A, b = problem(2000, 20, 1e2, 1.0, rng)
-    S = rnla.SRHT(100, 2000, seed=0)
+    S = rnla.SRHT(100, 2000, rng=0)
     res = rnla.lstsq(A, b, method="precondition", sketch=S)
     assert res.converged and res.sketch_size == 100
 
@@ -320,7 +321,7 @@ def test_hypothesis_matches_lstsq(n_extra, d, seed, scale, kind):
     res = rnla.lstsq(A, b, sketch=kind, rng=seed)
     assert res.converged, res.message
     r_ref = np.linalg.norm(b - A @ x_ref)
-    if 2 * rnla.lstsq.__globals__["default_sketch_size"](n, d) <= n:
+    if 2 * sys.modules["rnla.lstsq"].default_sketch_size(n, d) <= n:
         forced = rnla.lstsq(A, b, method="precondition", sketch=kind, rng=seed)
         assert forced.converged, forced.message
         assert forced.residual_norm <= r_ref * (1 + 1e-10) + 1e-13 * np.linalg.norm(b)
@@ -347,7 +348,7 @@ BAD = [
     (dict(A=np.ones((0, 5)), b=np.ones(0)), ValueError, "`A`"),
     (dict(sketch="uniform", sketch_size=101, method="precondition"), ValueError,
      "`sketch_size` must be less than n"),
-    (dict(refresh=True, method="ihs", sketch=rnla.SRHT(20, 100, seed=0)), ValueError,
+    (dict(refresh=True, method="ihs", sketch=rnla.SRHT(20, 100, rng=0)), ValueError,
      "refresh"),
 ]
 

@@ -54,7 +54,7 @@ def test_approx_within_requested_relative_error_on_coherent_matrix(eps, sketch):
     A[d : 3 * d] *= 10.0
     h = rnla.leverage_scores(A)
     assert h.max() > 0.95  # coherence (n/d) max h ~ 800
-    ha = rnla.leverage_scores(A, method="approx", eps=eps, sketch=sketch, seed=0)
+    ha = rnla.leverage_scores(A, method="approx", eps=eps, sketch=sketch, rng=0)
     assert np.max(np.abs(ha - h) / h) <= eps
 
 
@@ -62,7 +62,7 @@ def test_approx_with_jl_projection():
     rng = np.random.default_rng(4)
     A = rng.standard_normal((2**14, 200))
     h = rnla.leverage_scores(A)
-    ha = rnla.leverage_scores(A, method="approx", eps=0.5, n_projections=100, seed=0)
+    ha = rnla.leverage_scores(A, method="approx", eps=0.5, n_projections=100, rng=0)
     assert np.max(np.abs(ha - h) / h) <= 0.5 + 0.5  # JL with 100 projections: sd ~ 0.14
     assert np.corrcoef(ha, h)[0, 1] > 0.5
     assert abs(ha.sum() / h.sum() - 1) < 0.1
@@ -70,14 +70,14 @@ def test_approx_with_jl_projection():
 
 def test_approx_falls_back_to_exact_when_sketch_is_not_smaller(rng):
     A = rng.standard_normal((100, 10))
-    np.testing.assert_allclose(rnla.leverage_scores(A, method="approx", seed=0),
+    np.testing.assert_allclose(rnla.leverage_scores(A, method="approx", rng=0),
                                rnla.leverage_scores(A), atol=1e-12)
 
 
 def test_approx_is_reproducible(rng):
     A = rng.standard_normal((5000, 5))
-    h1 = rnla.leverage_scores(A, method="approx", eps=0.5, seed=7)
-    h2 = rnla.leverage_scores(A, method="approx", eps=0.5, seed=7)
+    h1 = rnla.leverage_scores(A, method="approx", eps=0.5, rng=7)
+    h2 = rnla.leverage_scores(A, method="approx", eps=0.5, rng=7)
     np.testing.assert_array_equal(h1, h2)
 
 

@@ -14,11 +14,11 @@ from tests.conftest import orthonormal
 KINDS = sorted(SKETCH_KINDS)
 
 
-def build(kind, k, n, seed=0, **kw):
+def build(kind, k, n, rng=0, **kw):
     if kind == "leverage" and "probabilities" not in kw:
         p = np.random.default_rng(n).random(n) + 0.1
         kw["probabilities"] = p / p.sum()
-    return rnla.make_sketch(kind, k, n, seed=seed, **kw)
+    return rnla.make_sketch(kind, k, n, rng=rng, **kw)
 
 
 def dense(X):
@@ -27,7 +27,7 @@ def dense(X):
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_shape_and_determinism(kind):
-    S1, S2, S3 = build(kind, 20, 100, seed=5), build(kind, 20, 100, seed=5), build(kind, 20, 100, 6)
+    S1, S2, S3 = build(kind, 20, 100, rng=5), build(kind, 20, 100, rng=5), build(kind, 20, 100, 6)
     assert S1.shape == (20, 100)
     np.testing.assert_array_equal(S1.to_dense(), S2.to_dense())
     assert not np.array_equal(S1.to_dense(), S3.to_dense())
@@ -35,15 +35,15 @@ def test_shape_and_determinism(kind):
     np.testing.assert_array_equal(dense(S1 @ A), dense(S2 @ A))
     # a Generator seed is accepted, and the same state gives the same sketch
     g1, g2 = np.random.default_rng(1), np.random.default_rng(1)
-    np.testing.assert_array_equal(build(kind, 20, 100, seed=g1).to_dense(),
-                                  build(kind, 20, 100, seed=g2).to_dense())
+    np.testing.assert_array_equal(build(kind, 20, 100, rng=g1).to_dense(),
+                                  build(kind, 20, 100, rng=g2).to_dense())
 
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
 def test_apply_matches_dense_operator(kind, dtype, rng):
     n, d, k = 300, 7, 40
-    S = build(kind, k, n, seed=3)
+    S = build(kind, k, n, rng=3)
     D = S.to_dense()
     A = rng.standard_normal((n, d))
     A[rng.random((n, d)) < 0.5] = 0
@@ -75,7 +75,7 @@ def test_apply_matches_dense_operator(kind, dtype, rng):
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_transpose_and_linear_operator(kind, rng):
-    S = build(kind, 30, 200, seed=2)
+    S = build(kind, 30, 200, rng=2)
     D = S.to_dense()
     Y = rng.standard_normal((30, 4))
     np.testing.assert_allclose(S.apply_transpose(Y), D.T @ Y, atol=1e-12)
@@ -98,7 +98,7 @@ def test_expected_gram_is_identity(kind):
     root = np.random.SeedSequence(42)
     G = np.empty((B, n, n))
     for b, child in enumerate(root.spawn(B)):
-        D = rnla.make_sketch(kind, k, n, seed=np.random.default_rng(child), **kw).to_dense()
+        D = rnla.make_sketch(kind, k, n, rng=np.random.default_rng(child), **kw).to_dense()
         G[b] = D.T @ D
     mean = G.mean(axis=0)
     se = G.std(axis=0, ddof=1) / np.sqrt(B)
@@ -111,12 +111,12 @@ def test_expected_gram_is_identity(kind):
 @pytest.mark.parametrize("kind", ["srht", "countsketch", "sparse_sign"])
 def test_diagonal_of_gram_is_exactly_one(kind):
     for seed in range(5):
-        D = build(kind, 24, 100, seed=seed).to_dense()
+        D = build(kind, 24, 100, rng=seed).to_dense()
         np.testing.assert_allclose(np.diag(D.T @ D), 1.0, rtol=0, atol=1e-12)
 
 
 def test_srht_full_size_is_orthogonal():
-    S = rnla.SRHT(64, 64, seed=0)
+    S = rnla.SRHT(64, 64, rng=0)
     D = S.to_dense()
     np.testing.assert_allclose(D.T @ D, np.eye(64), atol=1e-12)
     A = np.random.default_rng(0).standard_normal((64, 5))
@@ -125,15 +125,15 @@ def test_srht_full_size_is_orthogonal():
 
 def test_srht_pads_and_processes_column_chunks(rng):
     A = rng.standard_normal((1000, 9))
-    S = rnla.SRHT(50, 1000, seed=4, block_bytes=1024 * 8 * 2)  # 2 columns per chunk
+    S = rnla.SRHT(50, 1000, rng=4, block_bytes=1024 * 8 * 2)  # 2 columns per chunk
     assert S.n_padded == 1024
     np.testing.assert_allclose(S @ A, S.to_dense() @ A, atol=1e-10)
 
 
 def test_gaussian_blocking_does_not_change_the_sketch(rng):
     A = rng.standard_normal((1000, 4))
-    big = rnla.GaussianSketch(30, 1000, seed=1)
-    small = rnla.GaussianSketch(30, 1000, seed=1, block_bytes=30 * 8 * 7)  # 7 columns a block
+    big = rnla.GaussianSketch(30, 1000, rng=1)
+    small = rnla.GaussianSketch(30, 1000, rng=1, block_bytes=30 * 8 * 7)  # 7 columns a block
     np.testing.assert_allclose(big @ A, small @ A, atol=1e-12)
     np.testing.assert_array_equal(big.to_dense(), small.to_dense())
 
@@ -154,7 +154,7 @@ def test_subspace_embedding_at_documented_size(kind, d, coherent):
     k = embedding_size(kind, d, eps, n=n, coherence=n / d * h.max())
     if k > n:
         pytest.skip(f"the guaranteed size {k} exceeds n = {n} (uniform on a coherent basis)")
-    S = rnla.make_sketch(kind, k, n, seed=11, **kw)
+    S = rnla.make_sketch(kind, k, n, rng=11, **kw)
     sv = np.linalg.svd(dense(S @ U), compute_uv=False)
     assert 1 - eps <= sv[-1] and sv[0] <= 1 + eps, (k, sv[-1], sv[0])
 
@@ -164,13 +164,13 @@ def test_uniform_sampling_fails_on_coherent_basis():
     n, d = 2**14, 5
     U = orthonormal(n, d, np.random.default_rng(0), coherent=True)
     k = embedding_size("leverage", d, 0.5)
-    sv = np.linalg.svd(rnla.UniformSampling(k, n, seed=0) @ U, compute_uv=False)
+    sv = np.linalg.svd(rnla.UniformSampling(k, n, rng=0) @ U, compute_uv=False)
     assert sv[-1] < 0.5
 
 
 def test_poisson_leverage_sampling_size():
     p = np.full(1000, 1e-3)
-    S = rnla.LeverageSampling(100, 1000, probabilities=p, replace=False, seed=0)
+    S = rnla.LeverageSampling(100, 1000, probabilities=p, replace=False, rng=0)
     # Binomial(1000, 0.1): sd = 9.5
     assert abs(S.shape[0] - 100) < 6 * 9.5
     assert S.k_requested == 100
@@ -180,22 +180,22 @@ def test_poisson_leverage_sampling_size():
 def test_leverage_sampling_from_matrix_shrinkage(rng):
     A = rng.standard_normal((400, 3))
     A[0] *= 1e3
-    S = rnla.LeverageSampling.from_matrix(A, 50, shrinkage=0.0, seed=0)
+    S = rnla.LeverageSampling.from_matrix(A, 50, shrinkage=0.0, rng=0)
     np.testing.assert_allclose(S.probabilities, 1 / 400)
-    S = rnla.LeverageSampling.from_matrix(A, 50, shrinkage=0.9, seed=0)
+    S = rnla.LeverageSampling.from_matrix(A, 50, shrinkage=0.9, rng=0)
     h = rnla.leverage_scores(A)
     np.testing.assert_allclose(S.probabilities, 0.9 * h / h.sum() + 0.1 / 400)
-    S = rnla.LeverageSampling.from_matrix(A, 50, method="approx", seed=0)
+    S = rnla.LeverageSampling.from_matrix(A, 50, method="approx", rng=0)
     assert S.shape == (50, 400)
 
 
 def test_one_shot_sketch_function(rng):
     A = rng.standard_normal((500, 4))
     for kind in KINDS:
-        np.testing.assert_allclose(dense(rnla.sketch(A, 40, kind=kind, seed=9)),
-                                   dense(build(kind, 40, 500, seed=9) @ A)
+        np.testing.assert_allclose(dense(rnla.sketch(A, 40, kind=kind, rng=9)),
+                                   dense(build(kind, 40, 500, rng=9) @ A)
                                    if kind != "leverage" else
-                                   dense(rnla.LeverageSampling.from_matrix(A, 40, seed=9) @ A))
+                                   dense(rnla.LeverageSampling.from_matrix(A, 40, rng=9) @ A))
     assert rnla.sketch.SRHT is rnla.SRHT  # also the package
 
 
@@ -206,7 +206,7 @@ def test_apply_hypothesis(n, d, k, kind, seed, f_order):
         k = n
     s = min(8, k)
     kw = {"s": s} if kind == "sparse_sign" else {}
-    S = build(kind, k, n, seed=seed, **kw)
+    S = build(kind, k, n, rng=seed, **kw)
     A = np.random.default_rng(seed).standard_normal((n, d))
     A = np.asfortranarray(A) if f_order else A
     np.testing.assert_allclose(dense(S @ A), S.to_dense() @ A, atol=1e-10)
