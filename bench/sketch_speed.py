@@ -1,6 +1,6 @@
 """Speed of the sketch operators against their baselines, in one run.
 
-    python -m bench.sketch_speed [--quick]
+    python -m bench.sketch_speed [--quick] [--only projection]
 
 * FWHT (2^20 x 64 float64, C and F order) vs fht-cpu (SIMD C), and vs a copy.
 * Gaussian sketch k=1024 of 2^17 x 256 (drawing included) vs scikit-learn's
@@ -8,6 +8,10 @@
 * CountSketch vs scipy.linalg.clarkson_woodruff_transform; SparseSign (s=8) vs
   CountSketch; every operator on a 2^18 x 512 dense and a 10^6 x 1000 sparse matrix.
 * Approximate vs exact leverage scores on 2^18 x 100: time and max relative error.
+* SketchProjection (fit + transform to k = 1000) against scikit-learn's
+  GaussianRandomProjection and SparseRandomProjection on a 20000 x 10000 dense and
+  a 10^5 x 10^5 sparse (density 10^-3) matrix, with the pairwise-distance
+  distortion of each: written to bench/results/projection.{json,md}.
 
 Times are medians over repeated runs after a warm-up (numba compilation excluded).
 """
@@ -127,13 +131,84 @@ def bench_leverage(n: int, d: int, repeats: int) -> list[dict]:
     return rows
 
 
+def distance_distortion(X, Y, n_rows: int = 300) -> float:
+    """Largest |‖y_i - y_j‖ / ‖x_i - x_j‖ - 1| over the pairs of the first ``n_rows`` rows
+    (distances from the Gram matrices, so sparse rows stay sparse)."""
+    def squared_distances(Z):
+        G = Z[:n_rows] @ Z[:n_rows].T
+        G = G.toarray() if sp.issparse(G) else np.asarray(G)
+        g = np.diag(G)
+        return g[:, None] + g[None, :] - 2 * G
+
+    dx, dy = squared_distances(X), squared_distances(Y)
+    i, j = np.triu_indices(dx.shape[0], 1)
+    keep = dx[i, j] > 0
+    return float(np.max(np.abs(np.sqrt(np.maximum(dy[i, j][keep], 0) / dx[i, j][keep]) - 1)))
+
+
+def bench_projection(quick: bool, repeats: int) -> list[dict]:
+    """fit + transform of SketchProjection and scikit-learn's random projections."""
+    from sklearn.random_projection import GaussianRandomProjection, SparseRandomProjection
+
+    from rnla.estimators import SketchProjection
+
+    k = 1000
+    rng = np.random.default_rng(6)
+    dense = rng.standard_normal((2000, 5000) if quick else (20000, 10000))
+    n_sp = 10**4 if quick else 10**5
+    per_row = n_sp // 1000  # density 1e-3
+    sparse = sp.csr_array((rng.standard_normal(n_sp * per_row),
+                           rng.integers(0, n_sp, n_sp * per_row),
+                           np.arange(0, n_sp * per_row + 1, per_row)), shape=(n_sp, n_sp))
+    sparse.sum_duplicates()
+    rows = []
+    for label, X in ((f"dense {dense.shape[0]}x{dense.shape[1]}", dense),
+                     (f"sparse {n_sp}x{n_sp} density 1e-3", sparse)):
+        makers = {
+            "rnla countsketch": lambda: SketchProjection(k, kind="countsketch", random_state=0),
+            "rnla sparse_sign": lambda: SketchProjection(k, kind="sparse_sign", random_state=0,
+                                                         dense_output=True),
+            "sklearn Gaussian": lambda: GaussianRandomProjection(k, random_state=0),
+            "sklearn sparse": lambda: SparseRandomProjection(k, random_state=0),
+        }
+        result = {}
+        for name, make in makers.items():
+            t = median_time(lambda make=make, X=X: make().fit_transform(X), repeats)["median_s"]
+            result[name] = (t, distance_distortion(X, make().fit_transform(X[:300])))
+        best = min(("sklearn Gaussian", "sklearn sparse"), key=lambda m: result[m][0])
+        for name in ("rnla countsketch", "rnla sparse_sign"):
+            t, dist = result[name]
+            detail = " (default)" if name == "rnla countsketch" else " dense_output"
+            rows.append({"case": f"{name}{detail} {label} -> {k}", "rnla_s": t,
+                         "baseline": best, "baseline_s": result[best][0],
+                         "ratio": t / result[best][0], "distortion": dist,
+                         "baseline_distortion": result[best][1]})
+        for name in ("sklearn Gaussian", "sklearn sparse"):
+            rows.append({"case": f"{name} {label} -> {k}", "baseline": name,
+                         "baseline_s": result[name][0], "baseline_distortion": result[name][1]})
+    return rows
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
+    parser.add_argument("--only", choices=("projection",), default=None,
+                        help="run one section only")
     args = parser.parse_args(argv)
     q = args.quick
     repeats = 3 if q else 5
+    projection = bench_projection(q, 3)
+    write_results(
+        "projection" + ("_quick" if q else ""), {"quick": q, "repeats": 3}, projection,
+        ["case", "rnla_s", "baseline", "baseline_s", "ratio", "distortion",
+         "baseline_distortion"],
+        notes="fit + transform, median wall seconds of 3 runs; ratio = rnla / the faster "
+              "scikit-learn projection (below 1: rnla faster); distortion = max over the "
+              "pairs of 300 rows of |projected distance / distance - 1|. "
+              "Command: `python -m bench.sketch_speed --only projection`.")
+    if args.only == "projection":
+        return
     rows = []
     rows += bench_fwht(2**16 if q else 2**20, 64, repeats)
     rows += bench_gaussian(2**14 if q else 2**17, 256, 1024, 3)

@@ -9,6 +9,7 @@ numba (CPU) backend.
 import logging
 
 from rnla import features, sketch
+from rnla._status import Status
 from rnla.features import FourierFeatureMap, fourier_features
 from rnla.lstsq import LstsqProgress, LstsqResult, lstsq, ridge
 from rnla.sketch import (
@@ -31,7 +32,7 @@ logging.getLogger("rnla").addHandler(logging.NullHandler())
 
 #: estimators need scikit-learn, so they load on first access (``rnla.SketchedRidge``)
 _ESTIMATORS = ("SketchedLinearRegression", "SketchedRidge", "QMCFourierFeatures",
-               "QMCKernelRidge")
+               "QMCKernelRidge", "SketchProjection")
 #: subpackages loaded on first access, so that ``import rnla`` stays cheap
 _SUBPACKAGES = ("lp", "efficiency", "estimators")
 
@@ -61,6 +62,7 @@ __all__ = [
     "ridge",
     "LstsqResult",
     "LstsqProgress",
+    "Status",
     "make_sketch",
     "leverage_scores",
     "embedding_size",

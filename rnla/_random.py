@@ -19,7 +19,7 @@ __all__ = ["SeedLike", "as_generator", "spawn", "draw_key"]
 SeedLike = (None | int | np.integer | np.random.SeedSequence | np.random.Generator
             | np.random.RandomState)
 
-def as_generator(seed: SeedLike, name: str = "seed") -> np.random.Generator:
+def as_generator(seed: SeedLike, name: str = "rng") -> np.random.Generator:
     """Return a ``numpy.random.Generator`` for ``seed``.
 
     Raises

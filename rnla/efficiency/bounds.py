@@ -6,8 +6,8 @@ Three kinds of entries, each a function of (n, p, r):
   mean must agree within its standard error.
 * ``"approx"``: an expectation up to a stated relative slack, valid in a stated
   regime (large r, incoherent design).
-* ``"order"``: Raskutti and Mahoney's upper bounds, whose constants the spec could
-  not verify; only their scaling is checked (the slope of log(C - 1) against
+* ``"order"``: Raskutti and Mahoney's upper bounds, whose constants are not
+  stated precisely enough to check; only their scaling is checked (the slope of log(C - 1) against
   log(1/r)), never an absolute value.
 
 References: G. Raskutti and M. Mahoney, "A statistical perspective on randomized
@@ -41,7 +41,8 @@ def gaussian_pe(n: int, p: int, r: int) -> float:
     Rotating S by [U, U_perp] gives independent Gaussian blocks :math:`G_1` (r x p)
     and :math:`G_2` (r x (n-p)), and :math:`\|M\|_F^2 = p + \|(G_1^TG_1)^{-1}G_1^TG_2\|_F^2`,
     whose expectation is :math:`p + (n-p)\,E\,\mathrm{tr}(G_1^TG_1)^{-1}
-    = p + (n-p)p/(r-p-1)` by the mean of the inverse Wishart (spec 3.5).
+    = p + (n-p)p/(r-p-1)` by the mean of the inverse Wishart
+    (R. J. Muirhead, *Aspects of Multivariate Statistical Theory*, Wiley 1982, ch. 3).
     """
     return 1.0 + (n - p) / (r - p - 1)
 
@@ -57,9 +58,10 @@ def orthogonal_pe(n: int, p: int, r: int) -> float:
     :math:`(n-p-1)/(r-p-1)`.
 
     :math:`U^TS^TSU` is matrix Beta_p(r/2, (n-r)/2) with
-    :math:`E B^{-1} = (n-p-1)/(r-p-1) I` (spec 3.5).  The SRHT without replacement on
-    an incoherent design, and uniform sampling without replacement averaged over a
-    Gaussian design, follow it (spec 3.7: within 10% for r >= 4p).
+    :math:`E B^{-1} = (n-p-1)/(r-p-1) I` (the mean of an inverse matrix Beta).  The
+    SRHT without replacement on an incoherent design, and uniform sampling without
+    replacement averaged over a Gaussian design, follow it approximately (the slack
+    and regime of its entry in ``BOUNDS``).
     """
     return (n - p - 1) / (r - p - 1)
 
@@ -74,9 +76,9 @@ def with_replacement_pe(n: int, p: int, r: int) -> float:
 
     With :math:`U^TS^TSU \approx I`,
     :math:`E\|M\|_F^2 \approx p + \sum_i h_i (1 - \pi_i)/(r\pi_i)`, which equals
-    :math:`p + p(n-1)/r` for uniform and for exact-leverage probabilities (spec 3.5);
-    valid once r is well above the coherence threshold (spec 3.7: within 25% for
-    r >= 10 p log p).
+    :math:`p + p(n-1)/r` for uniform and for exact-leverage probabilities (MMY);
+    valid once r is well above the coherence threshold (the slack and regime of its
+    entry in ``BOUNDS``).
     """
     return 1.0 + (n - 1) / r
 
@@ -143,14 +145,14 @@ _ORDER = "RM Table 1 (order only; constants not verified)"
 _ANY = None
 
 BOUNDS: tuple[Bound, ...] = (
-    Bound("gaussian", _ANY, "pe", "exact", gaussian_pe, "inverse-Wishart mean, spec 3.5"),
-    Bound("gaussian", _ANY, "re", "exact", gaussian_re, "inverse-Wishart mean, spec 3.5"),
+    Bound("gaussian", _ANY, "pe", "exact", gaussian_pe, "inverse-Wishart mean"),
+    Bound("gaussian", _ANY, "re", "exact", gaussian_re, "inverse-Wishart mean"),
     Bound("gaussian", _ANY, "wc", "exact", gaussian_re,
           "fixed data: E||M e||^2 = ||e||^2 E tr(G1^T G1)^{-1} = ||e||^2 p/(r-p-1)"),
     Bound("gaussian", _ANY, "wc", "order", _rm_re, _ORDER + ": 1 + O(p/r)", regime=_rm_regime),
-    Bound("srht", False, "pe", "approx", orthogonal_pe, "Haar orthogonal rows, spec 3.5/3.7",
+    Bound("srht", False, "pe", "approx", orthogonal_pe, "Haar orthogonal rows",
           regime=lambda n, p, r, mu: r >= 4 * p, slack=0.10, designs=("GA",)),
-    Bound("srht", False, "re", "approx", orthogonal_re, "Haar orthogonal rows, spec 3.5/3.7",
+    Bound("srht", False, "re", "approx", orthogonal_re, "Haar orthogonal rows",
           regime=lambda n, p, r, mu: r >= 4 * p, slack=0.10, designs=("GA",)),
     Bound("srht", _ANY, "pe", "order", _rm_srht_pe, _ORDER + ": O(log(np)(1 + n/r))",
           regime=_rm_regime),
@@ -159,26 +161,26 @@ BOUNDS: tuple[Bound, ...] = (
     Bound("srht", _ANY, "wc", "order", _rm_srht_wc, _ORDER + ": 1 + O(log(np) p/r)",
           regime=_rm_regime),
     Bound("uniform", False, "pe", "approx", orthogonal_pe,
-          "Haar formula averaged over Gaussian X, spec 3.5/3.7",
+          "Haar formula averaged over Gaussian X",
           regime=lambda n, p, r, mu: r >= 4 * p, slack=0.10, designs=("GA",)),
     Bound("uniform", False, "re", "approx", orthogonal_re,
-          "Haar formula averaged over Gaussian X, spec 3.5/3.7",
+          "Haar formula averaged over Gaussian X",
           regime=lambda n, p, r, mu: r >= 4 * p, slack=0.10, designs=("GA",)),
     Bound("uniform", True, "pe", "approx", with_replacement_pe,
-          "first-order sampling variance, spec 3.5/3.7", regime=_after_coherence, slack=0.25,
+          "first-order sampling variance", regime=_after_coherence, slack=0.25,
           designs=("GA",)),
     Bound("uniform", True, "re", "approx", with_replacement_re,
-          "first-order sampling variance, spec 3.5/3.7", regime=_after_coherence, slack=0.25,
+          "first-order sampling variance", regime=_after_coherence, slack=0.25,
           designs=("GA",)),
     Bound("uniform", _ANY, "pe", "order", _rm_pe,
           _ORDER + ": O(1 + n/r) once r >= coherence threshold", regime=_after_coherence),
     Bound("uniform", _ANY, "re", "order", _rm_re,
           _ORDER + ": 1 + O(p/r) once r >= coherence threshold", regime=_after_coherence),
     Bound("leverage", True, "pe", "approx", with_replacement_pe,
-          "first-order sampling variance, spec 3.5/3.7",
+          "first-order sampling variance",
           regime=lambda n, p, r, mu: r >= 10 * p * math.log(max(p, 2)), slack=0.25),
     Bound("leverage", True, "re", "approx", with_replacement_re,
-          "first-order sampling variance, spec 3.5/3.7",
+          "first-order sampling variance",
           regime=lambda n, p, r, mu: r >= 10 * p * math.log(max(p, 2)), slack=0.25),
     Bound("leverage", _ANY, "pe", "order", _rm_pe, _ORDER + ": O(1 + n/r)",
           regime=_rm_regime),

@@ -247,7 +247,7 @@ def write_report(cells: list[Cell], slopes: list[dict], out: Path, config: Suite
     lines.append(f"| order-only bound: slope of log(C - 1) vs log(1/r) >= order - 0.3 | "
                  f"{len(slopes)} | {ok} | {len(slopes) - ok} |")
     lines += ["", "Order-only entries (Raskutti-Mahoney Table 1) are checked by their scaling "
-              "in 1/r, not by an absolute constant, because the spec could not verify the "
+              "in 1/r, not by an absolute constant, because the papers do not state the "
               "constants.", ""]
     lines += _ordering_table(cells)
     lines += _pe_table(cells)

@@ -2,5 +2,7 @@
 
 from rnla.estimators.kernel import QMCFourierFeatures, QMCKernelRidge
 from rnla.estimators.linear import SketchedLinearRegression, SketchedRidge
+from rnla.estimators.projection import SketchProjection
 
-__all__ = ["SketchedLinearRegression", "SketchedRidge", "QMCFourierFeatures", "QMCKernelRidge"]
+__all__ = ["SketchedLinearRegression", "SketchedRidge", "QMCFourierFeatures", "QMCKernelRidge",
+           "SketchProjection"]

@@ -303,9 +303,14 @@ def _solve(A, b, alpha, method, sketch, sketch_size, solver, tol, maxiter, x0, r
         if X0.shape[1] != B.shape[1]:
             raise ValueError(f"`x0` must have shape ({d},) or ({d}, {B.shape[1]}) like b; "
                              f"got {np.shape(x0)}")
+    hedge = False
     if method == "auto":
         method = (("precondition" if m < n else "direct") if operator else
                   choose_method((n, d), A.nnz if sp.issparse(A) else None, m))
+        # an operator may be well-conditioned, where plain LSQR beats paying m products
+        # with A^T for the sketch: LSQR goes first with a budget of that cost
+        hedge = (operator and method == "precondition" and maxiter is None
+                 and (alpha is None or np.all(alpha == alpha[0])))
     logger.debug("lstsq: %d x %d %s, method %r, sketch size %d", n, d,
                  "operator" if operator else type(A).__name__, method, m)
     if method == "direct":
@@ -334,9 +339,45 @@ def _solve(A, b, alpha, method, sketch, sketch_size, solver, tol, maxiter, x0, r
             and not operator):
         A = A.astype(np.float64)  # scipy's iterations would convert A at every product
 
-    return _solve_sketched(A, B, alpha, method, sketch, m, solver, tol, maxiter,
-                           X0 if x0 is not None else None, rng, rcond, refresh, was_vector,
-                           out_dtype, callback)
+    X0 = X0 if x0 is not None else None
+    if hedge:
+        t0 = time.perf_counter()
+        X, eta, iters, cond = _plain_lsqr(A, B, alpha, tol, m // 2, X0)
+        seconds = time.perf_counter() - t0
+        if np.all(eta <= tol):
+            rr = GramOperator(A, alpha).residual_gradient(X, B)[1]
+            return _result(X, np.sqrt(rr), eta, iters, Status.CONVERGED, "lsqr", sketch, solver,
+                           was_vector, out_dtype, (0.0, 0.0, seconds), cond, 0, None)
+        logger.debug("lstsq: plain LSQR did not reach tol in %d iterations; sketching", iters)
+        X0 = X
+    res = _solve_sketched(A, B, alpha, method, sketch, m, solver, tol, maxiter, X0, rng, rcond,
+                          refresh, was_vector, out_dtype, callback)
+    if hedge:
+        res.n_iter += iters
+        res.time_iterate += seconds
+    return res
+
+
+def _plain_lsqr(A, B: np.ndarray, alpha, tol: float, budget: int, X0):
+    r"""scipy's LSQR without a preconditioner, per column, for at most ``budget``
+    iterations.  Returns ``(X, eta, iterations, condition estimate)`` where ``eta``
+    bounds the normwise backward error by the two perturbations that make x exact,
+    :math:`\min(\|r\|/\|x\|, \|A^T r\|/\|r\|) / \|A\|_F`, with LSQR's running
+    estimate of :math:`\|A\|_F` (infinite when LSQR's own tests at ``tol`` failed)."""
+    d, k = A.shape[1], B.shape[1]
+    damp = 0.0 if alpha is None else float(np.sqrt(alpha[0]))
+    X, eta = np.zeros((d, k)), np.full(k, np.inf)
+    iters, cond = 0, None
+    for j in range(k):
+        out = spla.lsqr(A, B[:, j], damp=damp, atol=tol, btol=tol, iter_lim=budget,
+                        x0=None if X0 is None else X0[:, j])
+        x, istop, itn, _, rnorm, anorm, acond, arnorm, xnorm = out[:9]
+        X[:, j] = x
+        iters, cond = max(iters, itn), max(cond or 0.0, float(acond))
+        if istop in (1, 2) and anorm > 0:
+            eta[j] = min(rnorm / xnorm if xnorm > 0 else np.inf,
+                         arnorm / rnorm if rnorm > 0 else 0.0) / anorm
+    return X, eta, iters, cond
 
 
 def _solve_sketched(A, B, alpha, method, sketch, m, solver, tol, maxiter, X0, rng, rcond,

@@ -13,7 +13,7 @@ import types
 from rnla._deprecate import renamed_parameters
 from rnla._random import SeedLike
 from rnla._validation import check_matrix, check_option
-from rnla.sketch._base import SketchOperator
+from rnla.sketch._base import SketchOperator, TransposedSketch
 from rnla.sketch.gaussian import GaussianSketch
 from rnla.sketch.leverage import leverage_scores
 from rnla.sketch.sampling import LeverageSampling, UniformSampling
@@ -23,6 +23,7 @@ from rnla.sketch.srht import SRHT
 
 __all__ = [
     "SketchOperator",
+    "TransposedSketch",
     "GaussianSketch",
     "SRHT",
     "CountSketch",

@@ -18,7 +18,7 @@ from rnla._validation import (
 __all__ = ["SketchOperator", "TransposedSketch"]
 
 #: entries of one dense block of S^T when a sketch applies to a LinearOperator
-_BLOCK_ENTRIES = 2**22
+_BLOCK_ENTRIES = 2**24
 
 
 class SketchOperator:

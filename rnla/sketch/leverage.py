@@ -9,7 +9,7 @@ import scipy.linalg
 import scipy.sparse as sp
 
 from rnla._deprecate import renamed_parameters
-from rnla._random import SeedLike, spawn
+from rnla._random import SeedLike, as_generator, spawn
 from rnla._validation import check_int, check_matrix, check_option, check_real, extreme_scale
 
 __all__ = ["leverage_scores"]
@@ -129,6 +129,7 @@ def leverage_scores(A, method: str = "exact", *, rcond: float | None = None,
     """
     A = check_matrix(A)
     check_option(method, "method", ("exact", "approx"))
+    rng = as_generator(rng)
     n, d = A.shape
     if rcond is None:
         rcond = max(n, d) * np.finfo(A.dtype).eps
