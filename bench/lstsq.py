@@ -13,7 +13,7 @@
   [1e-6, 1] (cond(A) about 1e6) and unscaled: rnla against scipy's lsqr and lsmr
   (capped at an iteration limit and reported as such).
 
-* Matrix-free A (``scipy.sparse.linalg.LinearOperator``), 2^17 x 200: a cheap
+* Matrix-free A (``scipy.sparse.linalg.LinearOperator``), 2^16 x 200: a cheap
   block-friendly operator (a dense matrix behind ``aslinearoperator``, whose
   ``rmatmat`` is one GEMM) and an ill-conditioned one (the same with its columns
   scaled over [1, 1e6], applied as two factors): ``rnla.lstsq`` (default: sketch
@@ -205,8 +205,8 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     q = args.quick
     repeats = 3
-    operators = bench_operators(2**13 if q else 2**17, 50 if q else 200, repeats,
-                                cap=5000 if q else 20000)
+    operators = bench_operators(2**13 if q else 2**16, 50 if q else 200, repeats,
+                                cap=5000 if q else 10000)
     write_results(
         "lstsq_operators" + ("_quick" if q else ""),
         {"quick": q, "repeats": repeats, "scipy_lsqr_tol": TOL},

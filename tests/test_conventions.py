@@ -14,6 +14,8 @@ from rnla import Status
 from rnla.features import learn_sequence, median_bandwidth, qmc_points
 from rnla.lp import solve_covering, solve_packing, solve_positive_lp
 
+pytestmark = pytest.mark.smoke  # also run against the lowest supported versions
+
 A_SMALL = np.random.default_rng(0).standard_normal((400, 6))
 B_SMALL = np.random.default_rng(1).standard_normal(400)
 P_SMALL = np.array([[1.0, 1.0, 0.0], [0.0, 1.0, 1.0], [1.0, 0.0, 1.0]])
@@ -153,10 +155,10 @@ def test_lstsq_and_ridge_on_a_linear_operator_match_the_matrix(solver, dtype):
         assert ours.converged and ours.method == "precondition" and ours.x.dtype == dtype
         tol = 1e-4 if dtype == np.float32 else 1e-10
         np.testing.assert_allclose(ours.x, ref.x, rtol=tol, atol=tol * np.abs(ref.x).max())
-    # "auto" runs plain LSQR for the cost of the sketch (m/2 iterations), and sketches
-    # only if that did not reach tol: ill-conditioned A is sketched, a well-conditioned
+    # "auto" runs plain LSQR for as many iterations as the sketched solve would take, and
+    # sketches only if that did not reach tol: ill-conditioned A is sketched, a well-conditioned
     # one is not; a tiny operator, where no sketch fits, is formed and solved directly
-    hard = rnla.lstsq(L, b, rng=0, sketch_size=200)  # LSQR budget: 100 iterations
+    hard = rnla.lstsq(L, b, rng=0)
     assert hard.method == "precondition" and hard.converged
     unscaled = A / scales.astype(dtype)
     easy = rnla.lstsq(_operator(unscaled), b, rng=0)

@@ -70,6 +70,23 @@ class Efficiency:
     of 10 blocks, robust to the heavy tails of sampling near the coherence
     threshold.  ``singular_fraction`` is the share of draws where S X lost rank;
     when it is positive the criteria are infinite.
+
+    Attributes
+    ----------
+    sketch : str
+        The sketch kind.
+    replace : bool
+        Sampling with replacement.
+    n, p, r, n_draws : int
+        Design shape, sketch size and number of draws.
+    wc_mean, wc_se, wc_mom : float
+        C_WC (worst-case efficiency): mean, standard error, median of block means.
+    pe_mean, pe_se, pe_mom : float
+        C_PE (prediction efficiency), likewise.
+    re_mean, re_se, re_mom : float
+        C_RE (residual efficiency), likewise.
+    singular_fraction : float
+        Share of draws where S X lost rank.
     """
 
     sketch: str
@@ -145,8 +162,6 @@ def efficiency_draws(X, sketch: str, r: int, n_draws: int, *, y=None, replace: b
                      rng: SeedLike = None) -> dict[str, np.ndarray]:
     """Per-draw C_WC, C_PE and C_RE for ``n_draws`` independent sketches of size r.
 
-    Returns a dict of arrays ``wc``, ``pe``, ``re`` (``inf`` where S X lost rank).
-
     Parameters
     ----------
     X : array_like of shape (n, p)
@@ -164,6 +179,15 @@ def efficiency_draws(X, sketch: str, r: int, n_draws: int, *, y=None, replace: b
         Sampling (and SRHT rows) with replacement; sampling without replacement is
         Poisson sampling with inclusion probabilities min(1, r p_i), exactly r rows for
         uniform sampling.
+    n_draws : int
+        Independent sketches.
+    rng : None, int, SeedSequence, Generator or RandomState
+        Randomness.
+
+    Returns
+    -------
+    dict of str to ndarray of shape (n_draws,)
+        ``wc``, ``pe``, ``re``: the criteria per draw (``inf`` where S X lost rank).
     """
     X = check_matrix(X, "X", allow_sparse=False).astype(np.float64)
     n, p = X.shape
@@ -219,6 +243,26 @@ def _summary(values: np.ndarray) -> tuple[float, float, float]:
 def estimate_efficiency(X, sketch: str, r: int, *, n_draws: int = 500, replace: bool = False,
                         rng: SeedLike = None) -> Efficiency:
     """Means and standard errors of C_WC, C_PE, C_RE over ``n_draws`` sketches.
+
+    Parameters
+    ----------
+    X : array_like of shape (n, p)
+        Design of rank p.
+    sketch : str
+        One of ``SKETCHES`` (see :func:`efficiency_draws`).
+    r : int
+        Sketch size.
+    n_draws : int, default=500
+        Independent sketches, at least 2.
+    replace : bool, default=False
+        Sampling with replacement.
+    rng : None, int, SeedSequence, Generator or RandomState
+        Randomness.
+
+    Returns
+    -------
+    Efficiency
+        Means, standard errors and the other moments of the three criteria.
 
     Examples
     --------

@@ -39,6 +39,21 @@ def _scale_factor(p: int) -> np.ndarray:
 def make_design(design: str, n: int, p: int, *, rng: SeedLike = None) -> np.ndarray:
     """An n x p design matrix of the named model (see the module docstring).
 
+    Parameters
+    ----------
+    design : {"GA", "T3", "T2", "T1", "coherent"}
+        The model: Gaussian, multivariate t with 3, 2, 1 degrees of freedom, or
+        p unit rows above tiny noise.
+    n, p : int
+        Shape, n > p.
+    rng : None, int, SeedSequence, Generator or RandomState
+        Randomness.
+
+    Returns
+    -------
+    ndarray of shape (n, p)
+        The design X.
+
     Examples
     --------
     >>> from rnla.efficiency import make_design
@@ -60,7 +75,24 @@ def make_design(design: str, n: int, p: int, *, rng: SeedLike = None) -> np.ndar
 
 @renamed_parameters(seed="rng")
 def make_response(X: np.ndarray, *, sigma: float = 3.0, rng: SeedLike = None):
-    """``(Y, beta)`` with ``Y = X beta + N(0, sigma^2 I)`` and Ma-Mahoney-Yu's beta."""
+    """``(Y, beta)`` with ``Y = X beta + N(0, sigma^2 I)`` and Ma-Mahoney-Yu's beta.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, p)
+        The design.
+    sigma : float, default=3.0
+        Noise standard deviation.
+    rng : None, int, SeedSequence, Generator or RandomState
+        Randomness.
+
+    Returns
+    -------
+    Y : ndarray of shape (n,)
+        The response.
+    beta : ndarray of shape (p,)
+        The true coefficients: 1 on the first and last p/5, 0.1 elsewhere.
+    """
     n, p = X.shape
     k = max(1, p // 5)
     beta = np.full(p, 0.1)
@@ -71,7 +103,18 @@ def make_response(X: np.ndarray, *, sigma: float = 3.0, rng: SeedLike = None):
 
 
 def coherence(X: np.ndarray) -> float:
-    """(n/p) max_i h_i, with h the leverage scores: 1 for uniform leverage, n/p at worst."""
+    """(n/p) max_i h_i, with h the leverage scores: 1 for uniform leverage, n/p at worst.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, p)
+        A design of rank p.
+
+    Returns
+    -------
+    float
+        The coherence, in [1, n/p].
+    """
     Q = np.linalg.qr(X)[0]
     h = np.einsum("ij,ij->i", Q, Q)
     return float(X.shape[0] / X.shape[1] * h.max())

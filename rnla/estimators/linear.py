@@ -99,7 +99,18 @@ class _SketchedLinearModel(RegressorMixin, BaseEstimator):
         return self
 
     def predict(self, X):
-        """Predict ``X coef_^T + intercept_``."""
+        """Predict ``X coef_^T + intercept_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The data.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_targets)
+            The predictions.
+        """
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
                           dtype=[np.float64, np.float32])

@@ -64,7 +64,7 @@ class SketchProjection(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
     n_components_ : int
         The output dimension k.
     sketch_ : rnla.sketch.SketchOperator
-        The k x n_features_in_ operator S.
+        The operator S, of shape (k, ``n_features_in_``).
     n_features_in_ : int
         Number of input features.
 
@@ -168,7 +168,7 @@ class SketchProjection(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
 
         Returns
         -------
-        {ndarray, sparse matrix} of shape (n_samples, n_components_)
+        {ndarray, sparse matrix} of shape (n_samples, k)
             In X's dtype; sparse for sparse X with CountSketch or sparse sign
             unless ``dense_output=True``.
         """
@@ -191,12 +191,12 @@ class SketchProjection(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_components_)
+        X : {array-like, sparse matrix} of shape (n_samples, k)
             Projected data.
 
         Returns
         -------
-        ndarray of shape (n_samples, n_features_in_)
+        ndarray of shape (n_samples, n_features)
             The least-norm preimages.
         """
         check_is_fitted(self)

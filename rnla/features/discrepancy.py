@@ -171,6 +171,22 @@ def box_discrepancy_squared(W, b, bandwidth: float = 1.0, kernel: str = "gaussia
 def box_discrepancy(W, b, bandwidth: float = 1.0, kernel: str = "gaussian") -> float:
     r"""Box discrepancy :math:`D_b(W)` (the square root of ``box_discrepancy_squared``).
 
+    Parameters
+    ----------
+    W : array_like of shape (s, d)
+        Frequencies.
+    b : float or array_like of shape (d,)
+        Half-widths of the box.
+    bandwidth : float, default=1.0
+        Kernel bandwidth sigma.
+    kernel : str, default="gaussian"
+        One of ``BOX_KERNELS``.
+
+    Returns
+    -------
+    float
+        :math:`D_b(W) \ge 0`.
+
     Examples
     --------
     >>> from rnla.features import box_discrepancy
@@ -189,6 +205,24 @@ def data_box(X, method: str = "range", quantile: float = 0.99, n_pairs: int = 10
     :math:`x - y` lies in :math:`\square_b`.  ``"quantile"``: the ``quantile`` of
     :math:`|x_{ij} - x_{kj}|` over ``n_pairs`` random pairs, less sensitive to
     outliers.  Constant columns get a tiny positive width.
+
+    Parameters
+    ----------
+    X : array_like of shape (n, d)
+        The data.
+    method : {"range", "quantile"}, default="range"
+        How the box is measured.
+    quantile : float in (0, 1], default=0.99
+        For ``method="quantile"``.
+    n_pairs : int, default=100000
+        Random pairs of rows for ``method="quantile"``.
+    rng : None, int, SeedSequence, Generator or RandomState
+        Randomness of the pairs.
+
+    Returns
+    -------
+    ndarray of shape (d,)
+        The half-widths b, positive.
 
     Examples
     --------

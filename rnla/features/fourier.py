@@ -40,7 +40,19 @@ KINDS = ("cos_sin", "cos_phase")
 def median_bandwidth(X, max_rows: int = 1000, rng: SeedLike = 0) -> float:
     r"""Median heuristic: the median of :math:`\|x_i - x_k\|_2` over pairs of rows.
 
-    Uses at most ``max_rows`` rows (a random subset beyond that).
+    Parameters
+    ----------
+    X : array_like or scipy.sparse matrix of shape (n, d)
+        The data.
+    max_rows : int, default=1000
+        Rows used at most (a random subset beyond that).
+    rng : None, int, SeedSequence, Generator or RandomState, default=0
+        Randomness of the subset.
+
+    Returns
+    -------
+    float
+        The median distance, a bandwidth for the Gaussian kernel.
 
     Examples
     --------
@@ -132,12 +144,23 @@ class FourierFeatureMap:
 
     @property
     def n_frequencies(self) -> int:
+        """Frequencies drawn: ``n_features / 2`` for ``cos_sin``, else ``n_features``."""
         return self.n_features // 2 if self.kind == "cos_sin" else self.n_features
 
     def fit(self, X) -> FourierFeatureMap:
         """Draw the frequencies for data with ``X.shape[1]`` columns.
 
-        ``X`` is read only for ``bandwidth="median"`` and ``sequence="learned"``.
+        Parameters
+        ----------
+        X : array_like or scipy.sparse matrix of shape (n, d)
+            The data; its values are read only for ``bandwidth="median"`` and
+            ``sequence="learned"``.
+
+        Returns
+        -------
+        FourierFeatureMap
+            ``self``, with ``frequencies_``, ``phase_``, ``bandwidth_`` and
+            ``n_features_in_`` set.
         """
         X = check_matrix(X, "X")
         d = X.shape[1]
@@ -180,7 +203,15 @@ class FourierFeatureMap:
     def transform(self, X) -> np.ndarray:
         """Features of the rows of ``X`` (dense or scipy.sparse), shape (n, n_features).
 
-        float32 input gives float32 features; other inputs give float64.
+        Parameters
+        ----------
+        X : array_like or scipy.sparse matrix of shape (n, d)
+            The data.
+
+        Returns
+        -------
+        ndarray of shape (n, n_features)
+            The features; float32 input gives float32, other inputs float64.
         """
         if not hasattr(self, "frequencies_"):
             raise RuntimeError("this FourierFeatureMap is not fitted; call fit(X) first")
@@ -204,7 +235,18 @@ class FourierFeatureMap:
         return out
 
     def fit_transform(self, X) -> np.ndarray:
-        """``fit(X).transform(X)``."""
+        """``fit(X).transform(X)``.
+
+        Parameters
+        ----------
+        X : array_like or scipy.sparse matrix of shape (n, d)
+            The data.
+
+        Returns
+        -------
+        ndarray of shape (n, n_features)
+            The features.
+        """
         return self.fit(X).transform(X)
 
 
@@ -216,6 +258,30 @@ def fourier_features(X, n_features: int, kernel: str = "gaussian",
 
     One-shot form of ``FourierFeatureMap(n_features, kernel, bandwidth, sequence=...,
     kind=..., rng=..., **options).fit_transform(X)``; see that class.
+
+    Parameters
+    ----------
+    X : array_like or scipy.sparse matrix of shape (n, d)
+        The data.
+    n_features : int
+        Output columns.
+    kernel : str, default="gaussian"
+        One of ``rnla.features.KERNELS``.
+    bandwidth : float or "median", default=1.0
+        Kernel bandwidth sigma.
+    sequence : str or ndarray, default="halton"
+        Point set behind the frequencies.
+    kind : {"cos_sin", "cos_phase"}, default="cos_sin"
+        Feature form.
+    rng : None, int, SeedSequence, Generator or RandomState
+        Randomness (scrambling, MC draws, phases).
+    **options
+        Passed to :class:`FourierFeatureMap` (``scramble``, ``nu``).
+
+    Returns
+    -------
+    ndarray of shape (n, n_features)
+        The features.
 
     Examples
     --------

@@ -49,7 +49,18 @@ _MAX_POINTS = {"lattice": 2**LATTICE_LOG2_MAX_POINTS, "digital_net": 2**_MATRIX_
 
 
 def max_dimension(sequence: str) -> int | None:
-    """Largest dimension ``sequence`` supports (None: unlimited)."""
+    """Largest dimension ``sequence`` supports.
+
+    Parameters
+    ----------
+    sequence : str
+        One of ``SEQUENCES``.
+
+    Returns
+    -------
+    int or None
+        The largest dimension, None when unlimited.
+    """
     return _MAX_DIM[check_option(sequence, "sequence", SEQUENCES)]
 
 

@@ -44,7 +44,20 @@ _PRODUCT = ("gaussian", "laplacian", "cauchy")
 
 
 def sequence_dimension(d: int, kernel: str) -> int:
-    """Coordinates of a point set needed for ``d``-dimensional frequencies of ``kernel``."""
+    """Coordinates of a point set needed for ``d``-dimensional frequencies of ``kernel``.
+
+    Parameters
+    ----------
+    d : int
+        Dimension of the data.
+    kernel : str
+        One of ``KERNELS``.
+
+    Returns
+    -------
+    int
+        ``d + 1`` for the Matérn kernel (one coordinate for the radius), else ``d``.
+    """
     kernel = check_option(kernel, "kernel", KERNELS)
     return d + 1 if kernel == "matern" else d
 
@@ -103,7 +116,22 @@ def spectral_frequencies(points, d: int, kernel: str = "gaussian", bandwidth: fl
 
 
 def spectral_cdf(W, kernel: str = "gaussian", bandwidth: float = 1.0) -> np.ndarray:
-    """Per-coordinate CDF of a product density: the inverse of ``spectral_frequencies``."""
+    """Per-coordinate CDF of a product density: the inverse of ``spectral_frequencies``.
+
+    Parameters
+    ----------
+    W : array_like of shape (s, d)
+        Frequencies.
+    kernel : {"gaussian", "laplacian", "cauchy"}, default="gaussian"
+        A product kernel.
+    bandwidth : float, default=1.0
+        Sigma.
+
+    Returns
+    -------
+    ndarray of shape (s, d)
+        The CDF of each coordinate, in [0, 1].
+    """
     kernel = check_option(kernel, "kernel", _PRODUCT)
     sigma = check_real(bandwidth, "bandwidth", 0.0, low_open=True)
     x = np.asarray(W, dtype=np.float64) * sigma
@@ -115,7 +143,22 @@ def spectral_cdf(W, kernel: str = "gaussian", bandwidth: float = 1.0) -> np.ndar
 
 
 def spectral_pdf(W, kernel: str = "gaussian", bandwidth: float = 1.0) -> np.ndarray:
-    """Per-coordinate density :math:`p_j(w_{lj})` of a product density, same shape as ``W``."""
+    """Per-coordinate density :math:`p_j(w_{lj})` of a product density.
+
+    Parameters
+    ----------
+    W : array_like of shape (s, d)
+        Frequencies.
+    kernel : {"gaussian", "laplacian", "cauchy"}, default="gaussian"
+        A product kernel.
+    bandwidth : float, default=1.0
+        Sigma.
+
+    Returns
+    -------
+    ndarray of shape (s, d)
+        The density of each coordinate.
+    """
     kernel = check_option(kernel, "kernel", _PRODUCT)
     sigma = check_real(bandwidth, "bandwidth", 0.0, low_open=True)
     x = np.asarray(W, dtype=np.float64) * sigma
@@ -132,6 +175,24 @@ def kernel_matrix(X, Y=None, kernel: str = "gaussian", bandwidth: float = 1.0,
 
     Matérn: :math:`k(r) = \frac{2^{1-\nu}}{\Gamma(\nu)} (\sqrt{2\nu} r/\sigma)^\nu
     K_\nu(\sqrt{2\nu} r/\sigma)`, :math:`r = \|x - y\|_2`.
+
+    Parameters
+    ----------
+    X : array_like of shape (n, d)
+        Rows x_i.
+    Y : array_like of shape (m, d), optional
+        Rows y_j (default: X).
+    kernel : str, default="gaussian"
+        One of ``KERNELS``.
+    bandwidth : float, default=1.0
+        Sigma.
+    nu : float, default=1.5
+        Matérn smoothness.
+
+    Returns
+    -------
+    ndarray of shape (n, m)
+        The kernel matrix.
 
     Examples
     --------

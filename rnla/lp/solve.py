@@ -56,7 +56,19 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class LPProgress:
-    """What a ``callback`` sees at each certificate (standard-form units)."""
+    """What a ``callback`` sees at each certificate (standard-form units).
+
+    Attributes
+    ----------
+    n_iter : int
+        Iterations so far.
+    primal, dual : float
+        The certified lower and upper bounds on OPT.
+    gap : float
+        Their relative gap ``1 - primal/dual``.
+    elapsed : float
+        Seconds since the solver started.
+    """
 
     n_iter: int
     primal: float
@@ -412,6 +424,18 @@ def solve_covering(A, eps: float = 0.01, *, method: str = "dbscd", maxiter: int 
     parameters; ``x`` is the covering y (exactly feasible), ``dual`` the packing
     certificate, and ``objective <= (1 + eps') OPT`` with ``eps' = gap/(1 - gap)``.
 
+    Parameters
+    ----------
+    A : array_like or scipy.sparse matrix of shape (m, n)
+        Nonnegative, finite, no all-zero column (that constraint could never be met).
+    eps, method, maxiter, rng, callback, time_limit
+        As in :func:`solve_packing`.
+
+    Returns
+    -------
+    LPResult
+        ``x`` covering feasible (``A.T @ x >= 1``), ``dual`` a feasible packing vector.
+
     Examples
     --------
     >>> import numpy as np
@@ -442,6 +466,24 @@ def solve_positive_lp(c, A, b, sense: str = "packing", eps: float = 0.01, *,
     packing dual, max :math:`b^Ty` s.t. :math:`A^Ty \le c`.  ``x`` is exactly feasible
     for the problem asked and ``dual`` for its dual; the scaling
     :math:`\hat A_{ji} = A_{ji}/(b_j c_i)` (packing) is undone before the final check.
+
+    Parameters
+    ----------
+    c : array_like of shape (n,)
+        Positive objective coefficients.
+    A : array_like or scipy.sparse matrix of shape (m, n)
+        Nonnegative constraint matrix.
+    b : array_like of shape (m,)
+        Positive right-hand side.
+    sense : {"packing", "covering"}, default="packing"
+        The problem.
+    eps, method, maxiter, rng, callback, time_limit
+        As in :func:`solve_packing`.
+
+    Returns
+    -------
+    LPResult
+        ``x`` exactly feasible for the problem asked, ``dual`` for its dual.
 
     Examples
     --------

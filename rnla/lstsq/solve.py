@@ -171,7 +171,9 @@ def choose_method(shape: tuple[int, int], nnz: int | None = None,
 
 def _iteration_limit(tol: float, gamma: float) -> int:
     """2 k(tol) + 10 with k(tol) = 2 ln(2/tol) / ln(gamma), the LSQR count for a
-    Gaussian sketch of gamma d rows (spec table 2.3); gamma is floored at 1.5."""
+    Gaussian sketch of gamma d rows, whose preconditioned condition number is about
+    (sqrt(gamma) + 1)/(sqrt(gamma) - 1) (Meng, Saunders and Mahoney 2014, LSRN);
+    gamma is floored at 1.5."""
     k = 2.0 * math.log(2.0 / tol) / math.log(max(gamma, 1.5))
     return int(2 * math.ceil(k) + 10)
 
@@ -308,7 +310,9 @@ def _solve(A, b, alpha, method, sketch, sketch_size, solver, tol, maxiter, x0, r
         method = (("precondition" if m < n else "direct") if operator else
                   choose_method((n, d), A.nnz if sp.issparse(A) else None, m))
         # an operator may be well-conditioned, where plain LSQR beats paying m products
-        # with A^T for the sketch: LSQR goes first with a budget of that cost
+        # with A^T for the sketch: LSQR goes first, for as many iterations as the
+        # preconditioned solve would take; if that does not reach tol, A is not
+        # well-conditioned and the sketch pays
         hedge = (operator and method == "precondition" and maxiter is None
                  and (alpha is None or np.all(alpha == alpha[0])))
     logger.debug("lstsq: %d x %d %s, method %r, sketch size %d", n, d,
@@ -342,7 +346,7 @@ def _solve(A, b, alpha, method, sketch, sketch_size, solver, tol, maxiter, x0, r
     X0 = X0 if x0 is not None else None
     if hedge:
         t0 = time.perf_counter()
-        X, eta, iters, cond = _plain_lsqr(A, B, alpha, tol, m // 2, X0)
+        X, eta, iters, cond = _plain_lsqr(A, B, alpha, tol, _iteration_limit(tol, m / d), X0)
         seconds = time.perf_counter() - t0
         if np.all(eta <= tol):
             rr = GramOperator(A, alpha).residual_gradient(X, B)[1]
@@ -536,7 +540,10 @@ def lstsq(A, b, *, method: str = "auto", sketch: str | SketchOperator = "sparse_
         * ``"auto"``: ``"precondition"`` where the cost model of
           :func:`choose_method` says the sketch pays, else ``"direct"``
           (square, wide, nearly square and small problems).  For a LinearOperator,
-          ``"precondition"`` unless the sketch would have n rows or more.
+          plain LSQR for as many iterations as the preconditioned solve would take
+          (``result.method == "lsqr"`` when that reaches ``tol``: a well-conditioned
+          A), then ``"precondition"`` from LSQR's iterate; ``"direct"`` when the
+          sketch would have n rows or more.
         * ``"direct"``: LAPACK's SVD-based solver (gelsd, as ``numpy.linalg.lstsq``):
           the minimum-norm solution, singular values below ``rcond`` times the
           largest treated as zero.  A LinearOperator is formed first (d products).

@@ -10,6 +10,8 @@ from __future__ import annotations
 import sys
 import types
 
+from scipy.sparse.linalg import LinearOperator
+
 from rnla._deprecate import renamed_parameters
 from rnla._random import SeedLike
 from rnla._validation import check_matrix, check_option
@@ -60,6 +62,11 @@ def make_sketch(kind: str, k: int, n: int, *, rng: SeedLike = None, **options) -
         Passed to the class: ``s`` (sparse_sign), ``replace`` (srht, uniform,
         leverage), ``probabilities`` (leverage, required), ``dtype``, ...
 
+    Returns
+    -------
+    SketchOperator
+        The operator S of shape (k, n).
+
     Examples
     --------
     >>> from rnla import make_sketch
@@ -74,8 +81,24 @@ def make_sketch(kind: str, k: int, n: int, *, rng: SeedLike = None, **options) -
 def sketch(A, k: int, kind: str = "sparse_sign", *, rng: SeedLike = None, **options):
     """Return ``S @ A`` for a fresh k x n sketch ``S`` of the given kind.
 
-    For ``kind="leverage"`` the probabilities default to A's exact leverage
-    scores (``LeverageSampling.from_matrix``).
+    Parameters
+    ----------
+    A : array_like, scipy.sparse matrix or LinearOperator of shape (n,) or (n, d)
+        The matrix to sketch.
+    k : int
+        Sketch size (rows of ``S @ A``).
+    kind : {"sparse_sign", "gaussian", "srht", "countsketch", "uniform", "leverage"}
+        The sketch; for ``"leverage"`` the probabilities default to A's exact
+        leverage scores (``LeverageSampling.from_matrix``).
+    rng : None, int, SeedSequence, Generator or RandomState
+        Randomness of the sketch.
+    **options
+        Passed to :func:`make_sketch`.
+
+    Returns
+    -------
+    ndarray or scipy.sparse matrix of shape (k,) or (k, d)
+        ``S @ A``.
 
     Examples
     --------
@@ -86,7 +109,8 @@ def sketch(A, k: int, kind: str = "sparse_sign", *, rng: SeedLike = None, **opti
     (32, 8)
     """
     check_option(kind, "kind", SKETCH_KINDS)
-    A = check_matrix(A)
+    if not isinstance(A, LinearOperator):
+        A = check_matrix(A)
     if kind == "leverage" and "probabilities" not in options:
         return LeverageSampling.from_matrix(A, k, rng=rng, **options) @ A
     return make_sketch(kind, k, A.shape[0], rng=rng, **options) @ A

@@ -34,6 +34,17 @@ class SketchOperator:
     Subclasses implement ``_apply(A)`` for a validated 2-D operand (ndarray or
     CSR/CSC matrix), ``_apply_transpose(Y)`` for a dense k x m array and
     ``to_dense()``.
+
+    Parameters
+    ----------
+    k : int
+        Number of rows of the sketch (sketch size).
+    n : int
+        Number of rows of the matrices it applies to.
+    rng : None, int, SeedSequence, Generator or RandomState
+        Randomness; the same int gives the same sketch.
+    dtype : None, float32 or float64
+        Force the output dtype (default: follow the input).
     """
 
     #: name accepted by ``rnla.make_sketch``
@@ -128,11 +139,21 @@ class SketchOperator:
         return out.reshape(-1) if was_vector else out
 
     def to_dense(self) -> np.ndarray:
-        """The k x n matrix S as a dense array (for small n: tests, teaching)."""
+        """The k x n matrix S as a dense array (for small n: tests, teaching).
+
+        Returns
+        -------
+        ndarray of shape (k, n)
+        """
         raise NotImplementedError
 
     def as_linear_operator(self) -> spla.LinearOperator:
-        """S as a ``scipy.sparse.linalg.LinearOperator`` (matvec S x, rmatvec S^T y)."""
+        """S as a ``scipy.sparse.linalg.LinearOperator`` (matvec S x, rmatvec S^T y).
+
+        Returns
+        -------
+        scipy.sparse.linalg.LinearOperator of shape (k, n)
+        """
         dtype = self.dtype if self.dtype is not None else np.float64
         return spla.LinearOperator(
             self.shape,
@@ -181,17 +202,37 @@ class TransposedSketch:
         return self.sketch
 
     def apply(self, Y):
-        """Return ``S^T @ Y`` for Y of shape (k,) or (k, m) (``S.apply_transpose``)."""
+        """Return ``S^T @ Y`` (``S.apply_transpose``).
+
+        Parameters
+        ----------
+        Y : array_like, scipy.sparse matrix or LinearOperator of shape (k,) or (k, m)
+            The operand.
+
+        Returns
+        -------
+        ndarray of shape (n,) or (n, m)
+        """
         return self.sketch.apply_transpose(Y)
 
     __matmul__ = apply
 
     def to_dense(self) -> np.ndarray:
-        """The n x k matrix S^T as a dense array."""
+        """The n x k matrix S^T as a dense array.
+
+        Returns
+        -------
+        ndarray of shape (n, k)
+        """
         return self.sketch.to_dense().T
 
     def as_linear_operator(self) -> spla.LinearOperator:
-        """S^T as a ``scipy.sparse.linalg.LinearOperator``."""
+        """S^T as a ``scipy.sparse.linalg.LinearOperator``.
+
+        Returns
+        -------
+        scipy.sparse.linalg.LinearOperator of shape (n, k)
+        """
         return self.sketch.as_linear_operator().T
 
     def __repr__(self) -> str:

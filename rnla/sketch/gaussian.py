@@ -99,5 +99,11 @@ class GaussianSketch(SketchOperator):
         return out
 
     def to_dense(self) -> np.ndarray:
+        """The k x n matrix S as a dense array (for small n: tests, teaching).
+
+        Returns
+        -------
+        ndarray of shape (k, n)
+        """
         dtype = self.dtype if self.dtype is not None else np.float64
         return self._columns(0, self.n, dtype).T / math.sqrt(self.k)

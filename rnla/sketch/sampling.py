@@ -42,6 +42,12 @@ class _RowSampling(SketchOperator):
         return kernels().scatter_rows(Y, self._idx, self._weights, self.n)
 
     def to_dense(self) -> np.ndarray:
+        """The k x n matrix S as a dense array (for small n: tests, teaching).
+
+        Returns
+        -------
+        ndarray of shape (k, n)
+        """
         dtype = np.dtype(self.dtype if self.dtype is not None else np.float64)
         S = np.zeros(self.shape, dtype=dtype)
         S[np.arange(self.k), self._idx] = self._weights
@@ -57,6 +63,19 @@ class UniformSampling(_RowSampling):
 
     Uniform sampling embeds range(A) only when A is incoherent: it needs
     k = O(mu d log d / eps^2) with coherence mu = (n/d) max_i h_i.
+
+    Parameters
+    ----------
+    k : int
+        Number of rows of the sketch (sketch size).
+    n : int
+        Number of rows of the matrices it applies to.
+    replace : bool, default=False
+        Sample with replacement.
+    rng : None, int, SeedSequence, Generator or RandomState
+        Randomness; the same int gives the same sketch.
+    dtype : None, float32 or float64
+        Force the output dtype (default: follow the input).
 
     Examples
     --------
@@ -169,6 +188,30 @@ class LeverageSampling(_RowSampling):
         :math:`p = \alpha h/\sum h + (1-\alpha)/n`; alpha = 0.9 is their
         recommendation, alpha = 0 is uniform sampling.  Mixing bounds every
         weight by :math:`\sqrt{n/(k(1-\alpha))}`.
+
+        Parameters
+        ----------
+        A : array_like or scipy.sparse matrix of shape (n, d)
+            The matrix whose rows are sampled.
+        k : int
+            Sketch size.
+        method : {"exact", "approx"}, default="exact"
+            How the leverage scores are computed.
+        shrinkage : float in [0, 1], optional
+            Weight alpha of the leverage scores in the mixture with uniform sampling.
+        replace : bool, default=True
+            Sample with replacement.
+        rng : None, int, SeedSequence, Generator or RandomState
+            Randomness of the approximate scores and of the sample.
+        dtype : None, float32 or float64
+            Force the output dtype.
+        **leverage_options
+            Passed to :func:`rnla.leverage_scores`.
+
+        Returns
+        -------
+        LeverageSampling
+            The k x n operator.
         """
         from rnla._random import spawn
         from rnla.sketch.leverage import leverage_scores

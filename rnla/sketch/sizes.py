@@ -59,6 +59,11 @@ def embedding_size(kind: str, d: int, eps: float = 0.5, *, delta: float = 0.1,
     coherence : float, default=1.0
         (n/d) max_i h_i of the subspace, for ``"uniform"``; between 1 and n/d.
 
+    Returns
+    -------
+    int
+        The sketch size k.
+
     Examples
     --------
     >>> from rnla.sketch import embedding_size

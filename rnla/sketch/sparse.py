@@ -83,12 +83,24 @@ class SparseSign(SketchOperator):
         )
 
     def to_sparse(self) -> sp.csr_array:
-        """S as a scipy.sparse CSR array (k x n)."""
+        """S as a scipy.sparse CSR array.
+
+        Returns
+        -------
+        scipy.sparse.csr_array of shape (k, n)
+            ``s`` nonzeros +-1/sqrt(s) per column.
+        """
         cols = np.repeat(np.arange(self.n), self.s)
         vals = self._signs.ravel() * self._scale
         return sp.csr_array((vals, (self._rows.ravel(), cols)), shape=self.shape)
 
     def to_dense(self) -> np.ndarray:
+        """The k x n matrix S as a dense array (for small n: tests, teaching).
+
+        Returns
+        -------
+        ndarray of shape (k, n)
+        """
         return self.to_sparse().toarray()
 
     def __repr__(self) -> str:
@@ -102,6 +114,17 @@ class CountSketch(SparseSign):
     receives ``sign(i) * A[i]``.  One pass over A, O(nnz(A)).  Its subspace
     embedding size grows like d^2, so for preconditioning prefer
     :class:`SparseSign` or compose it with a Gaussian sketch.
+
+    Parameters
+    ----------
+    k : int
+        Number of rows of the sketch (sketch size).
+    n : int
+        Number of rows of the matrices it applies to.
+    rng : None, int, SeedSequence, Generator or RandomState
+        Randomness; the same int gives the same sketch.
+    dtype : None, float32 or float64
+        Force the output dtype (default: follow the input).
 
     Examples
     --------

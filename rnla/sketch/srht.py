@@ -120,6 +120,12 @@ class SRHT(SketchOperator):
         return buf[: self.n] * self._signs.astype(Y.dtype)[:, None]
 
     def to_dense(self) -> np.ndarray:
+        """The k x n matrix S as a dense array (for small n: tests, teaching).
+
+        Returns
+        -------
+        ndarray of shape (k, n)
+        """
         dtype = np.dtype(self.dtype if self.dtype is not None else np.float64)
         H = scipy.linalg.hadamard(self.n_padded, dtype=dtype)
         return H[self._rows][:, : self.n] * self._signs * dtype.type(1 / math.sqrt(self.k))

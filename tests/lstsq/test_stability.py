@@ -10,6 +10,8 @@ import rnla
 from tests.conftest import orthonormal
 from tests.lstsq.test_lstsq import problem
 
+pytestmark = pytest.mark.smoke  # also run against the lowest supported versions
+
 EPS = np.finfo(np.float64).eps
 
 

@@ -1,0 +1,43 @@
+"""What the API reference relies on: documented result fields, no unpublished citations."""
+
+import dataclasses
+import pathlib
+import re
+
+import pytest
+
+import rnla
+from rnla.efficiency import Efficiency
+from rnla.features import LearnedSequence
+from rnla.lp import LPProgress, LPResult
+from rnla.lstsq import LstsqProgress, LstsqResult
+
+pytestmark = pytest.mark.smoke  # also run against the lowest supported versions
+
+ROOT = pathlib.Path(rnla.__file__).parent
+
+
+@pytest.mark.parametrize("record", [LstsqResult, LstsqProgress, LPResult, LPProgress,
+                                    Efficiency, LearnedSequence])
+def test_every_field_of_a_result_is_documented(record):
+    """The docs build exempts result records from numpydoc's Parameters check because
+    they list their fields under Attributes; this is that check."""
+    doc = record.__doc__
+    assert "Attributes\n    ----------" in doc
+    attributes = doc.split("Attributes\n    ----------", 1)[1]
+    documented = set(re.findall(r"^    (\w+)(?: :|, |$)", attributes, re.M))
+    documented |= {name for group in re.findall(r"^    ([\w, ]+) :", attributes, re.M)
+                   for name in group.split(", ")}
+    fields = {f.name for f in dataclasses.fields(record)}
+    assert fields <= documented, f"undocumented fields of {record.__name__}: " \
+                                 f"{sorted(fields - documented)}"
+
+
+def test_docstrings_cite_only_the_repository_or_published_work():
+    pattern = re.compile(r"\bspec\b(?! 7)|\bspec/|\bthe spec\b", re.I)
+    offenders = []
+    for path in ROOT.rglob("*.py"):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if pattern.search(line) and "find_spec" not in line:
+                offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not offenders, "\n".join(offenders)
