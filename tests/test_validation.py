@@ -14,11 +14,11 @@ def test_seed_handling():
     assert as_generator(g) is g
     assert isinstance(as_generator(np.random.SeedSequence(1)), np.random.Generator)
     assert isinstance(as_generator(None), np.random.Generator)
-    with pytest.raises(TypeError, match="seed"):
+    with pytest.raises(TypeError, match="`rng`"):
         as_generator("1")
-    with pytest.raises(TypeError, match="seed"):
+    with pytest.raises(TypeError, match="`rng`"):
         as_generator(1.5)
-    with pytest.raises(ValueError, match="seed"):
+    with pytest.raises(ValueError, match="`rng`"):
         as_generator(-1)
 
 

@@ -40,7 +40,7 @@ def _bucketize(q, x, ub, kappa, K, bucket):
         elif a >= 1.0:
             bucket[i] = 0
         else:
-            bucket[i] = min(K, int(math.floor(-math.log2(a))))
+            bucket[i] = min(K, int(math.floor(-np.log2(a))))
 
 
 @njit(parallel=True, cache=True)

@@ -153,3 +153,14 @@ def test_cli_rejects_bad_draws():
 
     with pytest.raises(SystemExit):
         main(["bench", "efficiency", "--draws", "1"])
+
+
+def test_efficiency_report_without_matplotlib(tmp_path, monkeypatch):
+    from rnla.efficiency import suite
+
+    monkeypatch.setattr(suite, "has_matplotlib", lambda: False)
+    config = suite.TINY
+    cells = suite.run_suite(config, progress=False)
+    md = suite.write_report(cells, suite.slope_checks(cells), tmp_path, config, 1.0)
+    assert "No figures: matplotlib is not installed" in md.read_text()
+    assert not list(tmp_path.glob("*.png")) and (tmp_path / "efficiency.json").exists()
