@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from rnla.estimators.linear import SketchedRidge
 from rnla.features import FourierFeatureMap
-from rnla.features.sequences import SEQUENCES
+from rnla.features.fourier import SAMPLERS
 
 __all__ = ["QMCFourierFeatures", "QMCKernelRidge"]
 
@@ -49,7 +49,8 @@ def _feature_map(estimator, X, random_state) -> FourierFeatureMap:
     rng = check_random_state(random_state).randint(np.iinfo(np.int32).max)
     return FourierFeatureMap(estimator.n_components, name, float(bandwidth(gamma)),
                              sequence=estimator.sequence, kind=kind,
-                             scramble=estimator.scramble, nu=estimator.nu, rng=rng).fit(X)
+                             scramble=estimator.scramble, nu=estimator.nu,
+                             n_replicates=estimator.n_replicates, rng=rng).fit(X)
 
 
 class QMCFourierFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -71,7 +72,7 @@ class QMCFourierFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         ``RBFSampler``.
     n_components : int
         Number of output features (even for ``kind="cos_sin"``).
-    sequence : {"halton", "sobol", "lattice", "digital_net", "mc", "learned"}
+    sequence : {"halton", "sobol", "lattice", "digital_net", "mc", "learned", "orf", "sorf"}
         Point set behind the frequencies; ``"mc"`` is RBFSampler's i.i.d. sampling.
     scramble : bool
         Randomise the point set (randomised QMC).
@@ -81,6 +82,10 @@ class QMCFourierFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         RBFSampler; ``auto``: ``cos_sin`` when n_components is even, else ``cos_phase``.
     nu : float
         Matérn smoothness.
+    n_replicates : int, default=1
+        Independently randomised point sets that make up the frequencies
+        (``FourierFeatureMap``); with 2 or more,
+        ``feature_map_.kernel_standard_error(X)`` estimates the kernel error.
     random_state : int, RandomState instance or None
 
     Attributes
@@ -103,16 +108,17 @@ class QMCFourierFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         "kernel": [StrOptions(set(_KERNELS))],
         "gamma": [Interval(Real, 0, None, closed="neither"), StrOptions({"scale"})],
         "n_components": [Interval(Integral, 1, None, closed="left")],
-        "sequence": [StrOptions({*SEQUENCES, "learned"})],
+        "sequence": [StrOptions(set(SAMPLERS))],
         "scramble": ["boolean"],
         "kind": [StrOptions({"auto", "cos_sin", "cos_phase"})],
         "nu": [Interval(Real, 0, None, closed="neither")],
+        "n_replicates": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
     }
 
     def __init__(self, kernel: str = "rbf", gamma: float | str = 1.0, n_components: int = 100,
                  sequence: str = "halton", scramble: bool = True, kind: str = "auto",
-                 nu: float = 1.5, random_state=None):
+                 nu: float = 1.5, n_replicates: int = 1, random_state=None):
         self.kernel = kernel
         self.gamma = gamma
         self.n_components = n_components
@@ -120,6 +126,7 @@ class QMCFourierFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         self.scramble = scramble
         self.kind = kind
         self.nu = nu
+        self.n_replicates = n_replicates
         self.random_state = random_state
 
     def fit(self, X, y=None):
@@ -184,7 +191,7 @@ class QMCKernelRidge(RegressorMixin, BaseEstimator):
     ----------
     alpha : float
         Ridge penalty.
-    kernel, gamma, n_components, sequence, scramble, kind, nu, random_state
+    kernel, gamma, n_components, sequence, scramble, kind, nu, n_replicates, random_state
         As in ``QMCFourierFeatures``.
 
     Attributes
@@ -212,7 +219,8 @@ class QMCKernelRidge(RegressorMixin, BaseEstimator):
 
     def __init__(self, alpha: float = 1.0, kernel: str = "rbf", gamma: float | str = 1.0,
                  n_components: int = 1000, sequence: str = "halton", scramble: bool = True,
-                 kind: str = "auto", nu: float = 1.5, random_state=None):
+                 kind: str = "auto", nu: float = 1.5, n_replicates: int = 1,
+                 random_state=None):
         self.alpha = alpha
         self.kernel = kernel
         self.gamma = gamma
@@ -221,6 +229,7 @@ class QMCKernelRidge(RegressorMixin, BaseEstimator):
         self.scramble = scramble
         self.kind = kind
         self.nu = nu
+        self.n_replicates = n_replicates
         self.random_state = random_state
 
     def fit(self, X, y, sample_weight=None):

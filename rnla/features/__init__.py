@@ -7,7 +7,9 @@
   cos + phase);
 * ``box_discrepancy`` / ``box_discrepancy_squared`` / ``data_box``: the box
   discrepancy of a set of frequencies, in closed form, with its gradient;
-* ``learn_sequence``: frequencies learned by minimising the box discrepancy.
+* ``learn_sequence``: frequencies learned by minimising the box discrepancy;
+* ``orthogonal_frequencies`` / ``StructuredOrthogonal``: orthogonal random features
+  (ORF) and their structured Hadamard form (SORF), for the radial kernels.
 """
 
 from rnla.features.discrepancy import (
@@ -16,8 +18,18 @@ from rnla.features.discrepancy import (
     box_discrepancy_squared,
     data_box,
 )
-from rnla.features.fourier import FourierFeatureMap, fourier_features, median_bandwidth
+from rnla.features.fourier import (
+    SAMPLERS,
+    FourierFeatureMap,
+    fourier_features,
+    median_bandwidth,
+)
 from rnla.features.learn import LearnedSequence, learn_sequence
+from rnla.features.orthogonal import (
+    ORTHOGONAL_KERNELS,
+    StructuredOrthogonal,
+    orthogonal_frequencies,
+)
 from rnla.features.sequences import SEQUENCES, max_dimension, qmc_points
 from rnla.features.spectral import (
     KERNELS,
@@ -47,4 +59,8 @@ __all__ = [
     "data_box",
     "learn_sequence",
     "LearnedSequence",
+    "SAMPLERS",
+    "ORTHOGONAL_KERNELS",
+    "orthogonal_frequencies",
+    "StructuredOrthogonal",
 ]

@@ -28,10 +28,18 @@ from rnla._validation import check_int, check_matrix, check_option, check_real
 from rnla.backend import kernels
 from rnla.features.discrepancy import BOX_KERNELS, data_box
 from rnla.features.learn import learn_sequence
+from rnla.features.orthogonal import (
+    ORTHOGONAL_KERNELS,
+    StructuredOrthogonal,
+    orthogonal_frequencies,
+)
 from rnla.features.sequences import SEQUENCES, max_dimension, qmc_points
 from rnla.features.spectral import KERNELS, sequence_dimension, spectral_frequencies
 
-__all__ = ["FourierFeatureMap", "fourier_features", "median_bandwidth"]
+__all__ = ["FourierFeatureMap", "fourier_features", "median_bandwidth", "SAMPLERS"]
+
+#: every accepted ``sequence`` name: point sets, learned sets, orthogonal samplers
+SAMPLERS = (*SEQUENCES, "learned", "orf", "sorf")
 
 KINDS = ("cos_sin", "cos_phase")
 
@@ -84,17 +92,32 @@ class FourierFeatureMap:
         See ``rnla.features.spectral``.
     bandwidth : float or "median"
         :math:`\sigma`; ``"median"`` takes the median distance between rows at ``fit``.
-    sequence : {"mc", "halton", "sobol", "lattice", "digital_net", "learned"} or array
-        Point set of the frequencies.  ``"learned"`` starts from Halton and minimises
-        the box discrepancy (``learn_sequence``; Gaussian and Laplacian kernels) over the
-        box that holds every difference of rows of the data (``data_box``).
-        An array of shape (n_frequencies, D) gives the points directly
-        (D = ``sequence_dimension(d, kernel)``, plus one for ``cos_phase``).
+    sequence : str or array
+        Point set of the frequencies: one of ``SAMPLERS`` ("mc", "halton", "sobol",
+        "lattice", "digital_net", "learned", "orf", "sorf") or the points.
+
+        * ``"orf"``: orthogonal random features, blocks of d frequencies with
+          Haar-orthogonal directions and radii from the kernel's radial law (Gaussian
+          and Matérn kernels); ``"sorf"``: their structured form, directions
+          :math:`H D_1 H D_2 H D_3` applied by three fast Walsh--Hadamard transforms
+          per block (same kernels); see ``rnla.features.orthogonal``.
+        * ``"learned"`` starts from Halton and minimises the box discrepancy
+          (``learn_sequence``; Gaussian and Laplacian kernels) over the box that holds
+          every difference of rows of the data (``data_box``).
+        * An array of shape (n_frequencies, D) gives the points directly
+          (D = ``sequence_dimension(d, kernel)``, plus one for ``cos_phase``).
     kind : {"cos_sin", "cos_phase"}
     scramble : bool
         Randomise the point set (ignored for ``"mc"`` and arrays).
     nu : float
         Matérn smoothness.
+    n_replicates : int, default=1
+        Randomised QMC: the frequencies are ``n_replicates`` independently
+        randomised point sets of ``n_frequencies / n_replicates`` points each.  The
+        kernel estimate is their mean, so the features are the same in law, and
+        :meth:`kernel_standard_error` estimates its error from their spread.
+        Needs a randomised set (``scramble=True``, or ``"mc"``, ``"orf"``,
+        ``"sorf"``); not ``"learned"`` or given points.
     rng : None, int, SeedSequence, Generator or RandomState
 
     Attributes
@@ -121,7 +144,8 @@ class FourierFeatureMap:
     @renamed_parameters(seed="rng")
     def __init__(self, n_features: int, kernel: str = "gaussian",
                  bandwidth: float | str = 1.0, *, sequence="halton", kind: str = "cos_sin",
-                 scramble: bool = True, nu: float = 1.5, rng: SeedLike = None):
+                 scramble: bool = True, nu: float = 1.5, n_replicates: int = 1,
+                 rng: SeedLike = None):
         self.n_features = check_int(n_features, "n_features", 1)
         self.kernel = check_option(kernel, "kernel", KERNELS)
         self.kind = check_option(kind, "kind", KINDS)
@@ -134,12 +158,27 @@ class FourierFeatureMap:
             check_real(bandwidth, "bandwidth", 0.0, low_open=True)
         self.bandwidth = bandwidth
         if isinstance(sequence, str):
-            check_option(sequence, "sequence", (*SEQUENCES, "learned"))
+            check_option(sequence, "sequence", SAMPLERS)
             if sequence == "learned":
                 check_option(self.kernel, "kernel (with sequence='learned')", BOX_KERNELS)
+            if sequence in ("orf", "sorf"):
+                check_option(self.kernel, f"kernel (with sequence={sequence!r})",
+                             ORTHOGONAL_KERNELS)
         self.sequence = sequence
         self.scramble = bool(scramble)
         self.nu = check_real(nu, "nu", 0.0, low_open=True)
+        self.n_replicates = check_int(n_replicates, "n_replicates", 1, self.n_frequencies)
+        if self.n_frequencies % self.n_replicates:
+            raise ValueError(f"`n_replicates` must divide the number of frequencies "
+                             f"({self.n_frequencies}); got {n_replicates}")
+        if self.n_replicates > 1:
+            if not isinstance(sequence, str) or sequence == "learned":
+                raise ValueError("`n_replicates` > 1 needs randomised point sets; the "
+                                 "learned set and given points are fixed")
+            if not self.scramble and sequence in ("halton", "sobol", "lattice",
+                                                  "digital_net"):
+                raise ValueError("`n_replicates` > 1 needs `scramble=True`: unscrambled "
+                                 "replicates would be identical")
         self.rng = rng
 
     @property
@@ -169,14 +208,26 @@ class FourierFeatureMap:
                  else float(self.bandwidth))
         s = self.n_frequencies
         D = sequence_dimension(d, self.kernel) + (self.kind == "cos_phase")
-        if isinstance(self.sequence, str) and self.sequence == "learned":
+        name = self.sequence if isinstance(self.sequence, str) else None
+        R = self.n_replicates
+        replicate_rngs = [rng] if R == 1 else rng.spawn(R)
+        if name == "learned":
             dense = X.toarray() if sp.issparse(X) else X
             learned = learn_sequence(s, d, data_box(dense), sigma, self.kernel,
                                      scramble=self.scramble, rng=rng)
             W = learned.frequencies
             t_phase = qmc_points(s, 1, "halton", self.scramble, rng)[:, 0]
+        elif name == "orf":
+            W = np.vstack([orthogonal_frequencies(s // R, d, self.kernel, sigma, self.nu,
+                                                  rng=r) for r in replicate_rngs])
+            t_phase = rng.random(s)
+        elif name == "sorf":
+            self._structured = [StructuredOrthogonal(s // R, d, self.kernel, sigma, self.nu, r)
+                                for r in replicate_rngs]
+            W = np.vstack([part.to_dense() for part in self._structured])
+            t_phase = rng.random(s)
         else:
-            t = self._points(s, D, d, rng)
+            t = np.vstack([self._points(s // R, D, d, r) for r in replicate_rngs])
             W = spectral_frequencies(t[:, :sequence_dimension(d, self.kernel)], d, self.kernel,
                                      sigma, self.nu)
             t_phase = t[:, -1]
@@ -223,7 +274,12 @@ class FourierFeatureMap:
         s = W.shape[1]
         out = np.empty((X.shape[0], self.n_features), dtype=X.dtype)
         Z = out[:, :s]
-        if sp.issparse(X):
+        if isinstance(self.sequence, str) and self.sequence == "sorf":  # 3 FWHTs per block
+            dense = X.toarray() if sp.issparse(X) else X
+            part_size = s // self.n_replicates
+            for r, part in enumerate(self._structured):
+                part.project(dense, Z[:, r * part_size:(r + 1) * part_size])
+        elif sp.issparse(X):
             Z[...] = X @ W
         else:
             np.matmul(X, W, out=Z)
@@ -233,6 +289,46 @@ class FourierFeatureMap:
         else:
             backend.cos_phase_inplace(out, self.phase_, np.sqrt(2.0 / s))
         return out
+
+    def kernel_standard_error(self, X, Y=None) -> np.ndarray:
+        r"""Standard error of the kernel estimate :math:`z(x_i)^T z(y_j)` from the replicates.
+
+        Each of the R = ``n_replicates`` randomised sets gives an unbiased estimate
+        :math:`\hat k_r(x, y)` (for ORF and randomised QMC; SORF up to its small bias),
+        and the features' estimate is their mean; its standard error is
+        :math:`\mathrm{sd}_r(\hat k_r) / \sqrt R`.
+
+        Parameters
+        ----------
+        X : array_like or scipy.sparse matrix of shape (n, d)
+            Rows x_i.
+        Y : array_like or scipy.sparse matrix of shape (m, d), optional
+            Rows y_j (default: X).
+
+        Returns
+        -------
+        ndarray of shape (n, m)
+            The standard errors, in float64.
+        """
+        R = self.n_replicates
+        if R < 2:
+            raise ValueError("kernel_standard_error needs n_replicates >= 2; got "
+                             f"n_replicates={R}")
+        ZX = self.transform(X).astype(np.float64, copy=False)
+        ZY = ZX if Y is None else self.transform(Y).astype(np.float64, copy=False)
+        s = self.n_frequencies
+        size = s // R
+        total = np.zeros((ZX.shape[0], ZY.shape[0]))
+        squares = np.zeros_like(total)
+        for r in range(R):
+            cols = np.arange(r * size, (r + 1) * size)
+            if self.kind == "cos_sin":
+                cols = np.r_[cols, cols + s]
+            Kr = (s / size) * (ZX[:, cols] @ ZY[:, cols].T)
+            total += Kr
+            squares += Kr * Kr
+        variance = np.maximum(squares - total * total / R, 0.0) / (R - 1)
+        return np.sqrt(variance / R)
 
     def fit_transform(self, X) -> np.ndarray:
         """``fit(X).transform(X)``.

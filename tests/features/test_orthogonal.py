@@ -1,0 +1,153 @@
+"""Orthogonal random features (ORF) and their structured form (SORF) against the exact kernel."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import rnla
+from rnla.features import FourierFeatureMap, kernel_matrix
+from rnla.features.orthogonal import StructuredOrthogonal, orthogonal_frequencies
+
+
+def gram_error(Z, K):
+    return np.linalg.norm(Z @ Z.T - K, 2) / np.linalg.norm(K, 2)
+
+
+def test_orf_blocks_are_orthogonal_with_the_radial_law():
+    rng = np.random.default_rng(0)
+    d, s, sigma = 8, 20000, 2.0
+    W = orthogonal_frequencies(s, d, bandwidth=sigma, rng=rng)
+    U = W[:d] / np.linalg.norm(W[:d], axis=1)[:, None]
+    np.testing.assert_allclose(U @ U.T, np.eye(d), atol=1e-12)
+    # each row is N(0, sigma^-2 I): E ||w||^2 = d / sigma^2, Var = 2 d / sigma^4
+    sq = np.linalg.norm(W, axis=1) ** 2
+    assert abs(sq.mean() - d / sigma**2) < 4 * np.sqrt(2 * d / s) / sigma**2
+    # and every coordinate has variance 1/sigma^2
+    np.testing.assert_allclose(W.var(axis=0), 1 / sigma**2, rtol=4 * np.sqrt(2 / s))
+
+
+@pytest.mark.parametrize("sequence", ["orf", "sorf"])
+@pytest.mark.parametrize("kernel", ["gaussian", "matern"])
+def test_kernel_estimate_is_unbiased(sequence, kernel):
+    """Mean of z(x)^T z(y) over seeds within 4 standard errors of k(x, y).  ORF is
+    exactly unbiased; SORF's bias, O(1/sqrt(d)), is below that error here (d = 32)."""
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((2, 32)) / 4
+    k = kernel_matrix(X[:1], X[1:], kernel, bandwidth=1.0)[0, 0]
+    values = []
+    for seed in range(400):
+        Z = rnla.fourier_features(X, 64, kernel, bandwidth=1.0, sequence=sequence, rng=seed)
+        values.append(Z[0] @ Z[1])
+    values = np.array(values)
+    assert abs(values.mean() - k) < 4 * values.std() / np.sqrt(values.size)
+
+
+def test_orf_beats_monte_carlo_and_shrinks_at_its_rate():
+    """Gram error of ORF at most Monte Carlo's at every size (median of 5 seeds, Gaussian
+    data, d = 16), and it falls like m^(-1/2) at least: 16x more features, >= 2x less."""
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((300, 16)) / 4
+    K = kernel_matrix(X, bandwidth=1.0)
+    medians = {}
+    for sequence in ("mc", "orf"):
+        for m in (128, 512, 2048):
+            errors = [gram_error(rnla.fourier_features(X, m, bandwidth=1.0, sequence=sequence,
+                                                       rng=seed), K) for seed in range(5)]
+            medians[sequence, m] = np.median(errors)
+    for m in (128, 512, 2048):
+        assert medians["orf", m] <= medians["mc", m]
+    assert medians["orf", 2048] <= medians["orf", 128] / 2
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("d", [5, 16, 33])
+def test_sorf_transform_equals_the_dense_product(dtype, d):
+    rng = np.random.default_rng(3)
+    X = (rng.standard_normal((50, d)) / 3).astype(dtype)
+    fmap = FourierFeatureMap(200, bandwidth=1.5, sequence="sorf", rng=0).fit(X)
+    W = fmap.frequencies_
+    s = W.shape[0]
+    Z = fmap.transform(X)
+    assert Z.dtype == dtype and Z.shape == (50, 200)
+    P = X.astype(np.float64) @ W.T
+    tol = 1e-5 if dtype == np.float32 else 1e-13
+    np.testing.assert_allclose(Z, np.hstack([np.cos(P), np.sin(P)]) / np.sqrt(s), atol=tol)
+    Xs = sp.csr_matrix(np.where(rng.random(X.shape) < 0.3, X, 0))
+    np.testing.assert_allclose(fmap.transform(Xs), fmap.transform(Xs.toarray()), atol=tol)
+
+
+def test_sorf_directions_are_unit_rows_of_a_hadamard_product():
+    so = StructuredOrthogonal(64, 64, "gaussian", 1.0, 1.5, np.random.default_rng(4))
+    W = so.to_dense()
+    U = W / so.radii[:, None]
+    np.testing.assert_allclose(U @ U.T, np.eye(64), atol=1e-12)  # one full block: orthogonal
+
+
+def test_sorf_matches_orf_error_for_larger_d():
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((300, 64)) / 8
+    K = kernel_matrix(X, bandwidth=1.0)
+    errors = {seq: np.median([gram_error(rnla.fourier_features(X, 512, bandwidth=1.0,
+                                                               sequence=seq, rng=seed), K)
+                              for seed in range(7)]) for seq in ("orf", "sorf", "mc")}
+    assert errors["sorf"] <= 1.2 * errors["orf"] and errors["sorf"] < errors["mc"]
+
+
+def test_orthogonal_samplers_refuse_kernels_that_are_not_radial():
+    for sequence in ("orf", "sorf"):
+        with pytest.raises(ValueError, match=f"kernel \\(with sequence='{sequence}'\\)"):
+            FourierFeatureMap(64, "laplacian", sequence=sequence)
+
+
+def test_estimator_and_cos_phase_take_orthogonal_samplers():
+    pytest.importorskip("sklearn")
+    from rnla.estimators import QMCFourierFeatures
+
+    X = np.random.default_rng(6).random((30, 4))
+    for sequence in ("orf", "sorf"):
+        Z = QMCFourierFeatures(n_components=63, sequence=sequence, random_state=0).fit_transform(X)
+        assert Z.shape == (30, 63) and np.isfinite(Z).all()
+
+
+# ---- randomised QMC replicates ---------------------------------------------------------
+
+@pytest.mark.parametrize("sequence", ["sobol", "lattice", "halton", "digital_net", "mc", "orf"])
+def test_replicate_standard_error_covers_the_actual_error(sequence):
+    """With R = 8 unbiased replicates, |k_hat - k| <= 2 SE for about 91% of pairs
+    (Student t with 7 degrees of freedom); at least 85% over 19900 pairs."""
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((200, 8)) / 3
+    K = kernel_matrix(X, bandwidth=1.0)
+    fmap = FourierFeatureMap(1024, bandwidth=1.0, sequence=sequence, n_replicates=8,
+                             rng=1).fit(X)
+    Z = fmap.transform(X)
+    se = fmap.kernel_standard_error(X)
+    i, j = np.triu_indices(200, 1)
+    coverage = np.mean(np.abs(Z @ Z.T - K)[i, j] <= 2 * se[i, j])
+    assert coverage >= 0.85
+    # the replicates' mean is the features' estimate: one replicate of 1024 equals R = 1
+    assert se.shape == (200, 200) and (se >= 0).all()
+
+
+def test_replicates_are_independent_randomisations_of_one_set():
+    X = np.random.default_rng(8).random((5, 3))
+    fmap = FourierFeatureMap(64, bandwidth=1.0, sequence="sobol", n_replicates=4,
+                             rng=0).fit(X)
+    W = fmap.frequencies_.reshape(4, 8, 3)
+    assert not np.allclose(W[0], W[1])
+    Y = np.random.default_rng(9).random((4, 3))
+    assert fmap.kernel_standard_error(X, Y).shape == (5, 4)
+
+
+def test_bad_replicate_parameters_are_refused():
+    with pytest.raises(ValueError, match="n_replicates"):
+        FourierFeatureMap(64, n_replicates=0)
+    with pytest.raises(ValueError, match="must divide"):
+        FourierFeatureMap(64, n_replicates=5)
+    with pytest.raises(ValueError, match="randomised point sets"):
+        FourierFeatureMap(64, sequence="learned", n_replicates=2)
+    with pytest.raises(ValueError, match="scramble=True"):
+        FourierFeatureMap(64, sequence="sobol", scramble=False, n_replicates=2)
+    X = np.random.default_rng(10).random((5, 3))
+    with pytest.raises(ValueError, match="n_replicates >= 2"):
+        FourierFeatureMap(64, bandwidth=1.0).fit(X).kernel_standard_error(X)
