@@ -18,6 +18,8 @@ cosine kernel in ``rnla.backend`` that overwrites Z in place.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.spatial.distance import pdist
@@ -34,7 +36,12 @@ from rnla.features.orthogonal import (
     orthogonal_frequencies,
 )
 from rnla.features.sequences import SEQUENCES, max_dimension, qmc_points
-from rnla.features.spectral import KERNELS, sequence_dimension, spectral_frequencies
+from rnla.features.spectral import (
+    KERNELS,
+    kernel_matrix,
+    sequence_dimension,
+    spectral_frequencies,
+)
 
 __all__ = ["FourierFeatureMap", "fourier_features", "median_bandwidth", "SAMPLERS"]
 
@@ -79,6 +86,44 @@ def median_bandwidth(X, max_rows: int = 1000, rng: SeedLike = 0) -> float:
     if value <= 0:
         raise ValueError("the median distance between rows of `X` is 0; pass a bandwidth")
     return value
+
+
+#: rows of the data on which a learned set must beat its starting set
+_VALIDATION_ROWS = 300
+
+
+def _keep_if_better(learned, X: np.ndarray, sigma: float, kernel: str,
+                    rng: np.random.Generator) -> np.ndarray:
+    """The learned frequencies if they approximate the kernel on (up to 300) rows of the
+    data better than the starting set does, else the starting set, with a warning.
+
+    The box discrepancy integrates the kernel error uniformly over the box that holds
+    every difference of rows.  In more than a few dimensions almost all of that volume
+    lies much farther out than the differences of the data do (the corners, where the
+    kernel is nearly 0), so minimising it can trade accuracy at the data's scale for
+    accuracy where no pair of rows lies: measured on standardised diabetes (d = 10),
+    the spectral Gram error went from 0.07 (the Halton start) to 0.84.
+    """
+    rows = X if X.shape[0] <= _VALIDATION_ROWS else X[np.sort(
+        rng.choice(X.shape[0], _VALIDATION_ROWS, replace=False))]
+    rows = np.asarray(rows, dtype=np.float64)
+    K = kernel_matrix(rows, kernel=kernel, bandwidth=sigma)
+
+    def gram_error(W):
+        P = rows @ W.T
+        Z = np.hstack([np.cos(P), np.sin(P)]) / np.sqrt(W.shape[0])
+        return np.linalg.norm(Z @ Z.T - K, 2)
+
+    after, before = gram_error(learned.frequencies), gram_error(learned.start)
+    if after <= before:
+        return learned.frequencies
+    warnings.warn(f"sequence='learned': the learned set approximates the kernel on the data "
+                  f"worse than its starting set (Gram error {after / np.linalg.norm(K, 2):.3g} "
+                  f"against {before / np.linalg.norm(K, 2):.3g} on {rows.shape[0]} rows), so "
+                  "the starting set is kept.  The box discrepancy weighs differences far "
+                  "beyond those of the data; see rnla.features.learn_sequence",
+                  UserWarning, stacklevel=3)
+    return learned.start
 
 
 class FourierFeatureMap:
@@ -215,7 +260,7 @@ class FourierFeatureMap:
             dense = X.toarray() if sp.issparse(X) else X
             learned = learn_sequence(s, d, data_box(dense), sigma, self.kernel,
                                      scramble=self.scramble, rng=rng)
-            W = learned.frequencies
+            W = _keep_if_better(learned, dense, sigma, self.kernel, rng)
             t_phase = qmc_points(s, 1, "halton", self.scramble, rng)[:, 0]
         elif name == "orf":
             W = np.vstack([orthogonal_frequencies(s // R, d, self.kernel, sigma, self.nu,

@@ -67,6 +67,8 @@ class LearnedSequence:
         Normalised squared discrepancy of the result.
     n_iter : int
         Optimiser iterations (summed over points for ``"greedy"``).
+    start : ndarray of shape (s, d)
+        The starting frequencies.
     """
 
     frequencies: np.ndarray
@@ -75,6 +77,7 @@ class LearnedSequence:
     initial: float
     final: float
     n_iter: int
+    start: np.ndarray
 
 
 @renamed_parameters(seed="rng")
@@ -144,7 +147,7 @@ def learn_sequence(n: int, d: int, b, bandwidth: float = 1.0, kernel: str = "gau
     final = _normalized_terms(W, b, scale, kernel, False)[0]
     return LearnedSequence(frequencies=W, points=spectral_cdf(W, kernel, 1.0 / scale),
                            trace=np.asarray(trace), initial=float(initial), final=float(final),
-                           n_iter=n_iter)
+                           n_iter=n_iter, start=W0)
 
 
 def _learn_global(W0, b, scale, kernel, initial, maxiter, tol):

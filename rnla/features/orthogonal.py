@@ -114,7 +114,9 @@ class StructuredOrthogonal:
         self.d_padded = 1 << max(0, (d - 1).bit_length())
         self.n_blocks = -(-s // self.d_padded)
         self.signs = rng.choice(np.array([-1.0, 1.0]), size=(self.n_blocks, 3, self.d_padded))
-        self.radii = _radii(s, d, kernel, bandwidth, nu, rng)
+        # the padded data live in R^d': frequencies distributed as the d'-dimensional
+        # spectral density have the d-dimensional one as their marginal on the data
+        self.radii = _radii(s, self.d_padded, kernel, bandwidth, nu, rng)
 
     def project(self, X: np.ndarray, out: np.ndarray) -> None:
         r"""Write :math:`X W^T` (n x s) into ``out``.

@@ -28,11 +28,13 @@ def test_orf_blocks_are_orthogonal_with_the_radial_law():
 
 @pytest.mark.parametrize("sequence", ["orf", "sorf"])
 @pytest.mark.parametrize("kernel", ["gaussian", "matern"])
-def test_kernel_estimate_is_unbiased(sequence, kernel):
+@pytest.mark.parametrize("d", [32, 20])
+def test_kernel_estimate_is_unbiased(sequence, kernel, d):
     """Mean of z(x)^T z(y) over seeds within 4 standard errors of k(x, y).  ORF is
-    exactly unbiased; SORF's bias, O(1/sqrt(d)), is below that error here (d = 32)."""
+    exactly unbiased; SORF's bias, O(1/sqrt(d)), is below that error here; d = 20 is
+    padded to 32 for SORF."""
     rng = np.random.default_rng(1)
-    X = rng.standard_normal((2, 32)) / 4
+    X = rng.standard_normal((2, d)) * np.sqrt(2 / d)
     k = kernel_matrix(X[:1], X[1:], kernel, bandwidth=1.0)[0, 0]
     values = []
     for seed in range(400):
@@ -151,3 +153,17 @@ def test_bad_replicate_parameters_are_refused():
     X = np.random.default_rng(10).random((5, 3))
     with pytest.raises(ValueError, match="n_replicates >= 2"):
         FourierFeatureMap(64, bandwidth=1.0).fit(X).kernel_standard_error(X)
+
+
+def test_learned_set_never_worse_than_its_start_on_the_data():
+    """On standardised diabetes the box is far larger than the differences of the rows:
+    minimising the box discrepancy hurts, so the start set is kept, with a warning."""
+    load_diabetes = pytest.importorskip("sklearn.datasets").load_diabetes
+    X = load_diabetes().data[:300]
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    sigma = np.sqrt(X.shape[1] / 2)
+    with pytest.warns(UserWarning, match="starting set is kept"):
+        learned = FourierFeatureMap(128, bandwidth=sigma, sequence="learned", rng=0).fit(X)
+    start = FourierFeatureMap(128, bandwidth=sigma, sequence="halton", rng=0).fit(X)
+    K = kernel_matrix(X, bandwidth=sigma)
+    assert gram_error(learned.transform(X), K) <= gram_error(start.transform(X), K) * 1.0001

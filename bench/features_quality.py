@@ -1,0 +1,188 @@
+"""Quality of Gaussian-kernel feature maps: every frequency sampler on real and synthetic data.
+
+    python -m bench.features_quality [--quick]
+
+Data: scikit-learn's bundled digits (first 1000 rows), breast_cancer and diabetes, and
+Gaussian data with d = 10, 50, 100 (1000 rows), each standardised; the kernel is
+exp(-gamma ||x - y||^2) with gamma = 1/(d Var X) = 1/d (scikit-learn's "scale"), i.e.
+bandwidth sigma = sqrt(d/2).  For 256, 1024 and 4096 output features, the relative
+Gram error ||K - Z Z^T|| / ||K|| in the spectral and Frobenius norms, median and
+interquartile range over 10 seeds, for: scikit-learn's RBFSampler (Monte Carlo with
+a random phase), rnla's Monte Carlo, ORF, SORF, Halton, Sobol' (unscrambled and
+scrambled), lattice, digital net, the learned set (sizes up to 1024), and two
+combinations: ORF with radii from a scrambled one-dimensional Sobol' sequence
+("orf_qmc_radii"), and scrambled Sobol' frequencies orthogonalised per block of d
+("sobol_orth").  Transform time of 1000 rows (median of 3) for each.
+
+Writes bench/results/features_quality[_quick].{json,md} and, in full mode, the figure
+docs/figures/features_quality.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import scipy.linalg
+import scipy.stats
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits
+from sklearn.kernel_approximation import RBFSampler
+
+from bench._common import write_results
+from rnla.features import FourierFeatureMap, kernel_matrix, qmc_points, spectral_frequencies
+from rnla.features.orthogonal import _haar_orthogonal
+
+FIGURE = Path(__file__).resolve().parent.parent / "docs" / "figures" / "features_quality.png"
+METHODS = ["rbf_sampler", "mc", "orf", "sorf", "halton", "sobol_plain", "sobol", "lattice",
+           "digital_net", "learned", "orf_qmc_radii", "sobol_orth"]
+
+
+def datasets(quick: bool) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(0)
+    data = {"digits": load_digits().data[:1000], "breast_cancer": load_breast_cancer().data,
+            "diabetes": load_diabetes().data}
+    for d in (10, 50, 100):
+        data[f"gaussian_d{d}"] = rng.standard_normal((1000, d))
+    if quick:
+        data = {k: v[:300] for k, v in data.items() if k in ("digits", "diabetes",
+                                                              "gaussian_d50")}
+    out = {}
+    for name, X in data.items():
+        X = X[:, X.std(axis=0) > 0]
+        out[name] = (X - X.mean(axis=0)) / X.std(axis=0)
+    return out
+
+
+def _combination(method: str, s: int, d: int, sigma: float, rng) -> np.ndarray:
+    """The two combinations: frequencies (s, d) for the Gaussian kernel."""
+    if method == "orf_qmc_radii":
+        u = qmc_points(s, 1, "sobol", True, rng)[:, 0]
+        radii = np.sqrt(scipy.stats.chi2.ppf(u, d)) / sigma
+        blocks = -(-s // d)
+        Q = np.vstack([_haar_orthogonal(d, rng) for _ in range(blocks)])[:s]
+        return Q * rng.permutation(radii)[:, None]
+    W = spectral_frequencies(qmc_points(s, d, "sobol", True, rng), d, "gaussian", sigma)
+    out = np.empty_like(W)
+    for b in range(0, s, d):  # orthogonalise each block's directions, keep the radii
+        block = W[b:b + d]
+        Q, R = np.linalg.qr(block.T)
+        directions = (Q * np.sign(np.diag(R))).T
+        out[b:b + d] = directions * np.linalg.norm(block, axis=1)[:, None]
+    return out
+
+
+def feature_map(method: str, m: int, X: np.ndarray, sigma: float, seed: int):
+    """A fitted map with ``transform``: m output features."""
+    if method == "rbf_sampler":
+        return RBFSampler(gamma=1 / (2 * sigma**2), n_components=m, random_state=seed).fit(X)
+    if method in ("orf_qmc_radii", "sobol_orth"):
+        fmap = FourierFeatureMap(m, bandwidth=sigma, sequence="mc", rng=seed).fit(X)
+        fmap.frequencies_ = _combination(method, m // 2, X.shape[1], sigma,
+                                         np.random.default_rng(seed))
+        return fmap
+    sequence, scramble = ("sobol", False) if method == "sobol_plain" else (method, True)
+    with warnings.catch_warnings():  # the learned set warns when it keeps its start
+        warnings.simplefilter("ignore", UserWarning)
+        return FourierFeatureMap(m, bandwidth=sigma, sequence=sequence, scramble=scramble,
+                                 rng=seed).fit(X)
+
+
+def errors(Z: np.ndarray, K: np.ndarray, normK2: float, normKF: float) -> tuple[float, float]:
+    E = Z @ Z.T - K
+    spectral = np.abs(scipy.linalg.eigvalsh(E, subset_by_index=[0, 0])[0])
+    spectral = max(spectral, scipy.linalg.eigvalsh(E, subset_by_index=[E.shape[0] - 1] * 2)[0])
+    return float(spectral / normK2), float(np.linalg.norm(E) / normKF)
+
+
+def run(quick: bool) -> list[dict]:
+    sizes = (256, 1024) if quick else (256, 1024, 4096)
+    seeds = range(3 if quick else 10)
+    rows = []
+    for name, X in datasets(quick).items():
+        d = X.shape[1]
+        sigma = np.sqrt(d / 2)  # gamma = 1 / (d Var X) with Var X = 1
+        K = kernel_matrix(X, bandwidth=sigma)
+        normK2, normKF = np.linalg.norm(K, 2), np.linalg.norm(K)
+        for m in sizes:
+            for method in METHODS:
+                if method == "learned" and m > 1024:
+                    continue
+                spec, frob, t_fit = [], [], []
+                learned_seeds = list(seeds)[:3] if method == "learned" else seeds
+                for seed in learned_seeds:
+                    t0 = time.perf_counter()
+                    fmap = feature_map(method, m, X, sigma, seed)
+                    t_fit.append(time.perf_counter() - t0)
+                    e2, eF = errors(fmap.transform(X), K, normK2, normKF)
+                    spec.append(e2)
+                    frob.append(eF)
+                fmap.transform(X)
+                times = []
+                for _ in range(3):
+                    t0 = time.perf_counter()
+                    fmap.transform(X)
+                    times.append(time.perf_counter() - t0)
+                q = np.percentile(spec, [25, 50, 75])
+                rows.append({"dataset": name, "n": X.shape[0], "d": d, "features": m,
+                             "method": method, "spectral": float(q[1]),
+                             "spectral_iqr": f"{q[0]:.3g}-{q[2]:.3g}",
+                             "frobenius": float(np.median(frob)),
+                             "transform_ms": 1e3 * float(np.median(times)),
+                             "fit_ms": 1e3 * float(np.median(t_fit)),
+                             "seeds": len(spec)})
+            print(f"done {name} m={m}", flush=True)
+    for row in rows:
+        orf = next(r for r in rows if r["dataset"] == row["dataset"]
+                   and r["features"] == row["features"] and r["method"] == "orf")
+        row["vs_orf"] = orf["spectral"] / row["spectral"]
+        row["time_vs_orf"] = row["transform_ms"] / orf["transform_ms"]
+    return rows
+
+
+def plot(rows: list[dict]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(dict.fromkeys(r["dataset"] for r in rows))
+    fig, axes = plt.subplots(2, (len(names) + 1) // 2, figsize=(16, 8), squeeze=False)
+    for ax, name in zip(axes.ravel(), names, strict=False):
+        for method in METHODS:
+            pts = [(r["features"], r["spectral"]) for r in rows
+                   if r["dataset"] == name and r["method"] == method]
+            if pts:
+                x, y = zip(*pts, strict=True)
+                ax.loglog(x, y, marker="o", label=method)
+        ax.set_title(name)
+        ax.set_xlabel("output features")
+        ax.set_ylabel("relative Gram error (spectral)")
+    axes.ravel()[0].legend(fontsize=7)
+    fig.tight_layout()
+    FIGURE.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(FIGURE, dpi=110)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="3 data sets, 2 sizes, 3 seeds")
+    args = parser.parse_args(argv)
+    rows = run(args.quick)
+    write_results(
+        "features_quality" + ("_quick" if args.quick else ""), {"quick": args.quick}, rows,
+        ["dataset", "features", "method", "spectral", "spectral_iqr", "frobenius", "vs_orf",
+         "transform_ms", "time_vs_orf"],
+        notes="Relative Gram error of Gaussian-kernel features (median over seeds; the "
+              "learned set over 3), vs_orf = ORF's spectral error / this one (above 1: "
+              "better than ORF), transform time of all rows (median of 3). "
+              "Command: `python -m bench.features_quality`.")
+    if not args.quick:
+        plot(rows)
+
+
+if __name__ == "__main__":
+    main()
