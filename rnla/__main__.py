@@ -69,7 +69,8 @@ def demo_features(seed: int) -> None:
     print(f"\nGaussian-kernel features of a 500 x 4 matrix (bandwidth {sigma:.2f}), "
           f"512 output features")
     print(f"{'sequence':<14}{'Gram error':>12}{'box discrepancy^2':>20}")
-    for sequence in ("mc", "halton", "sobol", "lattice", "digital_net", "learned"):
+    for sequence in ("mc", "halton", "sobol", "lattice", "digital_net", "learned", "orf",
+                     "orf_qmc", "sorf"):
         fmap = features.FourierFeatureMap(512, "gaussian", sigma, sequence=sequence,
                                           rng=seed).fit(X)
         Z = fmap.transform(X)

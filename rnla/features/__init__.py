@@ -21,6 +21,7 @@ from rnla.features.discrepancy import (
 from rnla.features.fourier import (
     SAMPLERS,
     FourierFeatureMap,
+    default_sequence,
     fourier_features,
     median_bandwidth,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "learn_sequence",
     "LearnedSequence",
     "SAMPLERS",
+    "default_sequence",
     "ORTHOGONAL_KERNELS",
     "orthogonal_frequencies",
     "StructuredOrthogonal",

@@ -43,10 +43,29 @@ from rnla.features.spectral import (
     spectral_frequencies,
 )
 
-__all__ = ["FourierFeatureMap", "fourier_features", "median_bandwidth", "SAMPLERS"]
+__all__ = ["FourierFeatureMap", "fourier_features", "median_bandwidth", "SAMPLERS",
+           "default_sequence"]
 
 #: every accepted ``sequence`` name: point sets, learned sets, orthogonal samplers
-SAMPLERS = (*SEQUENCES, "learned", "orf", "sorf")
+SAMPLERS = (*SEQUENCES, "learned", "orf", "orf_qmc", "sorf", "auto")
+
+
+def default_sequence(kernel: str) -> str:
+    """What ``sequence="auto"`` means: ``"orf_qmc"`` for the radial kernels (Gaussian,
+    Matérn), scrambled ``"sobol"`` for the product kernels (Laplacian, Cauchy), the best
+    measured on ``python -m bench.features_quality`` (docs/features.md).
+
+    Parameters
+    ----------
+    kernel : str
+        One of ``KERNELS``.
+
+    Returns
+    -------
+    str
+        The sampler.
+    """
+    return "orf_qmc" if kernel in ORTHOGONAL_KERNELS else "sobol"
 
 KINDS = ("cos_sin", "cos_phase")
 
@@ -137,18 +156,24 @@ class FourierFeatureMap:
         See ``rnla.features.spectral``.
     bandwidth : float or "median"
         :math:`\sigma`; ``"median"`` takes the median distance between rows at ``fit``.
-    sequence : str or array
-        Point set of the frequencies: one of ``SAMPLERS`` ("mc", "halton", "sobol",
-        "lattice", "digital_net", "learned", "orf", "sorf") or the points.
+    sequence : str or array, default="auto"
+        Point set of the frequencies: one of ``SAMPLERS`` or the points.
 
+        * ``"auto"``: ``default_sequence(kernel)``, ``"orf_qmc"`` for the Gaussian and
+          Matérn kernels and ``"sobol"`` for the Laplacian and Cauchy kernels.
+        * ``"mc"``, ``"halton"``, ``"sobol"``, ``"lattice"``, ``"digital_net"``: point
+          sets (``qmc_points``) through the spectral inverse CDF.
         * ``"orf"``: orthogonal random features, blocks of d frequencies with
-          Haar-orthogonal directions and radii from the kernel's radial law (Gaussian
-          and Matérn kernels); ``"sorf"``: their structured form, directions
+          Haar-orthogonal directions and i.i.d. radii from the kernel's radial law;
+          ``"orf_qmc"``: the same with stratified radii (scrambled Sobol' quantiles),
+          still exactly unbiased; ``"sorf"``: structured directions
           :math:`H D_1 H D_2 H D_3` applied by three fast Walsh--Hadamard transforms
-          per block (same kernels); see ``rnla.features.orthogonal``.
+          per block.  Radial kernels only (Gaussian, Matérn); see
+          ``rnla.features.orthogonal``.
         * ``"learned"`` starts from Halton and minimises the box discrepancy
           (``learn_sequence``; Gaussian and Laplacian kernels) over the box that holds
-          every difference of rows of the data (``data_box``).
+          every difference of rows of the data (``data_box``); it is kept only if it
+          approximates the kernel on the data better than its start.
         * An array of shape (n_frequencies, D) gives the points directly
           (D = ``sequence_dimension(d, kernel)``, plus one for ``cos_phase``).
     kind : {"cos_sin", "cos_phase"}
@@ -162,7 +187,7 @@ class FourierFeatureMap:
         kernel estimate is their mean, so the features are the same in law, and
         :meth:`kernel_standard_error` estimates its error from their spread.
         Needs a randomised set (``scramble=True``, or ``"mc"``, ``"orf"``,
-        ``"sorf"``); not ``"learned"`` or given points.
+        ``"orf_qmc"``, ``"sorf"``); not ``"learned"`` or given points.
     rng : None, int, SeedSequence, Generator or RandomState
 
     Attributes
@@ -188,7 +213,7 @@ class FourierFeatureMap:
 
     @renamed_parameters(seed="rng")
     def __init__(self, n_features: int, kernel: str = "gaussian",
-                 bandwidth: float | str = 1.0, *, sequence="halton", kind: str = "cos_sin",
+                 bandwidth: float | str = 1.0, *, sequence="auto", kind: str = "cos_sin",
                  scramble: bool = True, nu: float = 1.5, n_replicates: int = 1,
                  rng: SeedLike = None):
         self.n_features = check_int(n_features, "n_features", 1)
@@ -204,9 +229,11 @@ class FourierFeatureMap:
         self.bandwidth = bandwidth
         if isinstance(sequence, str):
             check_option(sequence, "sequence", SAMPLERS)
+            if sequence == "auto":
+                sequence = default_sequence(self.kernel)
             if sequence == "learned":
                 check_option(self.kernel, "kernel (with sequence='learned')", BOX_KERNELS)
-            if sequence in ("orf", "sorf"):
+            if sequence in ("orf", "orf_qmc", "sorf"):
                 check_option(self.kernel, f"kernel (with sequence={sequence!r})",
                              ORTHOGONAL_KERNELS)
         self.sequence = sequence
@@ -262,9 +289,10 @@ class FourierFeatureMap:
                                      scramble=self.scramble, rng=rng)
             W = _keep_if_better(learned, dense, sigma, self.kernel, rng)
             t_phase = qmc_points(s, 1, "halton", self.scramble, rng)[:, 0]
-        elif name == "orf":
+        elif name in ("orf", "orf_qmc"):
             W = np.vstack([orthogonal_frequencies(s // R, d, self.kernel, sigma, self.nu,
-                                                  rng=r) for r in replicate_rngs])
+                                                  qmc_radii=name == "orf_qmc", rng=r)
+                           for r in replicate_rngs])
             t_phase = rng.random(s)
         elif name == "sorf":
             self._structured = [StructuredOrthogonal(s // R, d, self.kernel, sigma, self.nu, r)
@@ -393,7 +421,7 @@ class FourierFeatureMap:
 
 @renamed_parameters(seed="rng")
 def fourier_features(X, n_features: int, kernel: str = "gaussian",
-                     bandwidth: float | str = 1.0, sequence="halton", kind: str = "cos_sin",
+                     bandwidth: float | str = 1.0, sequence="auto", kind: str = "cos_sin",
                      rng: SeedLike = None, **options) -> np.ndarray:
     r"""Fourier features of the rows of ``X``: :math:`z(x)^T z(y) \approx k(x, y)`.
 
@@ -410,7 +438,7 @@ def fourier_features(X, n_features: int, kernel: str = "gaussian",
         One of ``rnla.features.KERNELS``.
     bandwidth : float or "median", default=1.0
         Kernel bandwidth sigma.
-    sequence : str or ndarray, default="halton"
+    sequence : str or ndarray, default="auto"
         Point set behind the frequencies.
     kind : {"cos_sin", "cos_phase"}, default="cos_sin"
         Feature form.

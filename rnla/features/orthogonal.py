@@ -32,6 +32,7 @@ References
 from __future__ import annotations
 
 import numpy as np
+import scipy.stats
 
 from rnla.features.sequences import qmc_points
 from rnla.features.spectral import sequence_dimension, spectral_frequencies
@@ -56,12 +57,34 @@ def _radii(s: int, d: int, kernel: str, bandwidth: float, nu: float,
     return np.linalg.norm(spectral_frequencies(t, d, kernel, bandwidth, nu), axis=1)
 
 
+def _qmc_radii(s: int, d: int, kernel: str, bandwidth: float, nu: float,
+               rng: np.random.Generator) -> np.ndarray:
+    r"""``s`` radii from the radial law's quantile function at a scrambled 1-D Sobol'
+    set, in random order.  Each radius has exactly the radial law (every scrambled
+    point is uniform), and together they are stratified.
+
+    Gaussian: :math:`\|w\|\sigma = \sqrt{F^{-1}_{\chi^2_d}(u)}`; Matérn
+    (:math:`w = z\sqrt{2\nu/g}/\sigma`): :math:`\|w\|\sigma = \sqrt{d\,F^{-1}_{F(d,
+    2\nu)}(u)}`.
+    """
+    u = np.clip(qmc_points(s, 1, "sobol", True, rng)[:, 0], 1e-16, 1 - 1e-16)
+    if kernel == "gaussian":
+        r = np.sqrt(scipy.stats.chi2.ppf(u, d))
+    else:
+        r = np.sqrt(d * scipy.stats.f.ppf(u, d, 2 * nu))
+    return rng.permutation(r) / bandwidth
+
+
 def orthogonal_frequencies(s: int, d: int, kernel: str = "gaussian", bandwidth: float = 1.0,
-                           nu: float = 1.5, *, rng: np.random.Generator) -> np.ndarray:
+                           nu: float = 1.5, *, qmc_radii: bool = False,
+                           rng: np.random.Generator) -> np.ndarray:
     r"""ORF: ``s`` frequencies in blocks of d with orthogonal directions.
 
     Block b is :math:`\mathrm{diag}(r)\, Q_b` with :math:`Q_b` Haar-orthogonal and the
-    radii r i.i.d. from the kernel's radial law; the last block is cut to ``s`` rows.
+    radii r from the kernel's radial law; the last block is cut to ``s`` rows.  With
+    ``qmc_radii`` the radii are the radial quantiles of a scrambled Sobol' set
+    (stratified, each still exactly distributed by the radial law), so the estimate
+    stays unbiased.
 
     Parameters
     ----------
@@ -75,6 +98,8 @@ def orthogonal_frequencies(s: int, d: int, kernel: str = "gaussian", bandwidth: 
         Sigma (length scale for Matérn).
     nu : float, default=1.5
         Matérn smoothness.
+    qmc_radii : bool, default=False
+        Stratified radii (scrambled Sobol') instead of i.i.d. ones.
     rng : numpy.random.Generator
         Randomness.
 
@@ -85,7 +110,8 @@ def orthogonal_frequencies(s: int, d: int, kernel: str = "gaussian", bandwidth: 
     """
     blocks = -(-s // d)
     Q = np.vstack([_haar_orthogonal(d, rng) for _ in range(blocks)])[:s]
-    return Q * _radii(s, d, kernel, bandwidth, nu, rng)[:, None]
+    radii = (_qmc_radii if qmc_radii else _radii)(s, d, kernel, bandwidth, nu, rng)
+    return Q * radii[:, None]
 
 
 class StructuredOrthogonal:

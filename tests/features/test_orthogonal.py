@@ -5,7 +5,7 @@ import pytest
 import scipy.sparse as sp
 
 import rnla
-from rnla.features import FourierFeatureMap, kernel_matrix
+from rnla.features import FourierFeatureMap, kernel_matrix, qmc_points, spectral_frequencies
 from rnla.features.orthogonal import StructuredOrthogonal, orthogonal_frequencies
 
 
@@ -26,7 +26,7 @@ def test_orf_blocks_are_orthogonal_with_the_radial_law():
     np.testing.assert_allclose(W.var(axis=0), 1 / sigma**2, rtol=4 * np.sqrt(2 / s))
 
 
-@pytest.mark.parametrize("sequence", ["orf", "sorf"])
+@pytest.mark.parametrize("sequence", ["orf", "orf_qmc", "sorf"])
 @pytest.mark.parametrize("kernel", ["gaussian", "matern"])
 @pytest.mark.parametrize("d", [32, 20])
 def test_kernel_estimate_is_unbiased(sequence, kernel, d):
@@ -167,3 +167,33 @@ def test_learned_set_never_worse_than_its_start_on_the_data():
     start = FourierFeatureMap(128, bandwidth=sigma, sequence="halton", rng=0).fit(X)
     K = kernel_matrix(X, bandwidth=sigma)
     assert gram_error(learned.transform(X), K) <= gram_error(start.transform(X), K) * 1.0001
+
+
+@pytest.mark.parametrize("kernel", ["gaussian", "matern"])
+def test_qmc_radii_have_the_radial_law_and_are_stratified(kernel):
+    """Sorted QMC radii sit at the radial law's quantiles of a stratified sample: their
+    Kolmogorov distance to the law is below 2/s (i.i.d. radii: about 1/sqrt(s))."""
+    from scipy import stats
+
+    from rnla.features.orthogonal import _qmc_radii
+
+    s, d, sigma, nu = 1024, 6, 1.5, 2.5
+    r = np.sort(_qmc_radii(s, d, kernel, sigma, nu, np.random.default_rng(11)))
+    if kernel == "gaussian":
+        cdf = stats.chi2.cdf((r * sigma) ** 2, d)
+    else:
+        cdf = stats.f.cdf((r * sigma) ** 2 / d, d, 2 * nu)
+    assert np.max(np.abs(cdf - (np.arange(s) + 0.5) / s)) < 2 / s
+    # and the law matches the kernel's own sampler (mean of ||w||^2 within 4 SE)
+    W = spectral_frequencies(qmc_points(20000, d + (kernel == "matern"), "mc", False,
+                                        np.random.default_rng(12)), d, kernel, sigma, nu)
+    sq = np.sum(W**2, axis=1)
+    if kernel == "gaussian":
+        assert abs(np.mean(r**2) - sq.mean()) < 4 * sq.std() / np.sqrt(s)
+
+
+def test_auto_is_orf_qmc_for_radial_kernels_and_sobol_otherwise():
+    assert FourierFeatureMap(64).sequence == "orf_qmc"
+    assert FourierFeatureMap(64, "matern").sequence == "orf_qmc"
+    assert FourierFeatureMap(64, "laplacian").sequence == "sobol"
+    assert FourierFeatureMap(64, "cauchy").sequence == "sobol"
