@@ -15,7 +15,9 @@ combinations: ORF with radii from a scrambled one-dimensional Sobol' sequence
 orthogonalised per block of d, keeping their norms ("sobol_orth", measured here only:
 it is biased in low dimension).  Transform time of all rows (median of 5) for each.
 
-Writes bench/results/features_quality[_quick].{json,md} and, in full mode, the figure
+Also the transform time of SORF against ORF for d = 64 to 1024 (10000 rows, 4096
+features).  Writes bench/results/features_quality[_quick].{json,md},
+bench/results/features_sorf_speed[_quick].{json,md} and, in full mode, the figure
 docs/figures/features_quality.png.
 """
 
@@ -141,28 +143,66 @@ def plot(rows: list[dict]) -> None:
     import matplotlib.pyplot as plt
 
     names = list(dict.fromkeys(r["dataset"] for r in rows))
+    colors = plt.get_cmap("tab20").colors
     fig, axes = plt.subplots(2, (len(names) + 1) // 2, figsize=(16, 8), squeeze=False)
     for ax, name in zip(axes.ravel(), names, strict=False):
-        for method in METHODS:
+        for i, method in enumerate(METHODS):
             pts = [(r["features"], r["spectral"]) for r in rows
                    if r["dataset"] == name and r["method"] == method]
             if pts:
                 x, y = zip(*pts, strict=True)
-                ax.loglog(x, y, marker="o", label=method)
+                bold = method in ("orf_qmc", "rbf_sampler", "orf")
+                ax.loglog(x, y, marker="o", label=method, color=colors[i % len(colors)],
+                          linewidth=2.5 if bold else 1.0, linestyle="-" if i < 10 else "--")
+        sizes = sorted({r["features"] for r in rows})
+        ax.set_xticks(sizes, [str(m) for m in sizes])
+        ax.minorticks_off()
         ax.set_title(name)
         ax.set_xlabel("output features")
         ax.set_ylabel("relative Gram error (spectral)")
     axes.ravel()[0].legend(fontsize=7)
     fig.tight_layout()
     FIGURE.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(FIGURE, dpi=110)
+    fig.savefig(FIGURE, dpi=80)
+
+
+def sorf_speed(quick: bool) -> list[dict]:
+    """Transform time of SORF (three FWHTs per block) against ORF's dense product."""
+    rows = []
+    n, m = (2000, 1024) if quick else (10000, 4096)
+    for d in (64, 256, 512, 1024):
+        X = np.random.default_rng(d).standard_normal((n, d)) / np.sqrt(d)
+        times = {}
+        for method in ("orf", "sorf"):
+            fmap = FourierFeatureMap(m, bandwidth=1.0, sequence=method, rng=0).fit(X)
+            fmap.transform(X)
+            runs = []
+            for _ in range(5):
+                t0 = time.perf_counter()
+                fmap.transform(X)
+                runs.append(time.perf_counter() - t0)
+            times[method] = float(np.median(runs))
+        rows.append({"d": d, "n": n, "features": m, "orf_s": times["orf"],
+                     "sorf_s": times["sorf"], "sorf_vs_orf": times["sorf"] / times["orf"]})
+    return rows
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="3 data sets, 2 sizes, 3 seeds")
+    parser.add_argument("--only", choices=("sorf_speed",), default=None,
+                        help="run one section only")
     args = parser.parse_args(argv)
+    speed = sorf_speed(args.quick)
+    write_results(
+        "features_sorf_speed" + ("_quick" if args.quick else ""), {"quick": args.quick},
+        speed, ["d", "n", "features", "orf_s", "sorf_s", "sorf_vs_orf"],
+        notes="Transform time (median of 5, seconds) of SORF, three fast Walsh-Hadamard "
+              "transforms per block of d' frequencies, against ORF's dense product X W^T. "
+              "Command: `python -m bench.features_quality --only sorf_speed`.")
+    if args.only == "sorf_speed":
+        return
     rows = run(args.quick)
     write_results(
         "features_quality" + ("_quick" if args.quick else ""), {"quick": args.quick}, rows,

@@ -161,15 +161,20 @@ class StructuredOrthogonal:
         from rnla.backend import cpu
 
         n, dp = X.shape[0], self.d_padded
+        Y = np.empty((n, dp), dtype=X.dtype)
         for b in range(self.n_blocks):
-            Y = np.zeros((dp, n), dtype=X.dtype)  # rows of X as columns: the FWHT's axis
-            Y[: self.d] = X.T
-            for i in (2, 1, 0):
-                Y *= self.signs[b, i, :, None].astype(X.dtype)
-                cpu.fwht_inplace(Y)
+            # each padded row of X is a contiguous column of Y.T (F order): the FWHT runs
+            # on one row at a time, in cache
+            signs = self.signs[b].astype(X.dtype)
+            np.multiply(X, signs[2, : self.d], out=Y[:, : self.d])
+            Y[:, self.d:] = 0
+            cpu.fwht_inplace(Y.T)
+            for i in (1, 0):
+                Y *= signs[i]
+                cpu.fwht_inplace(Y.T)
             cols = slice(b * dp, min(self.s, (b + 1) * dp))
             scale = (self.radii[cols] * dp ** -1.5).astype(X.dtype)
-            out[:, cols] = Y[: cols.stop - cols.start].T * scale
+            np.multiply(Y[:, : cols.stop - cols.start], scale, out=out[:, cols])
 
     def to_dense(self) -> np.ndarray:
         """The s x d frequency matrix W (for inspection and tests).
