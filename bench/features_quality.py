@@ -16,9 +16,10 @@ orthogonalised per block of d, keeping their norms ("sobol_orth", measured here 
 it is biased in low dimension).  Transform time of all rows (median of 5) for each.
 
 Also the transform time of SORF against ORF for d = 64 to 1024 (10000 rows, 4096
-features).  Writes bench/results/features_quality[_quick].{json,md},
-bench/results/features_sorf_speed[_quick].{json,md} and, in full mode, the figure
-docs/figures/features_quality.png.
+features), and the dimension where scrambled Sobol' stops beating orf_qmc (the switch of
+``sequence="auto"``).  Writes bench/results/features_quality[_quick].{json,md},
+features_sorf_speed[_quick].{json,md}, features_crossover[_quick].{json,md} and, in full
+mode, the figure docs/figures/features_quality.png.
 """
 
 from __future__ import annotations
@@ -187,13 +188,46 @@ def sorf_speed(quick: bool) -> list[dict]:
     return rows
 
 
+def crossover(quick: bool) -> list[dict]:
+    """Scrambled Sobol' against orf_qmc on standardised Gaussian data by dimension: where
+    ``sequence="auto"`` switches (``rnla.features.default_sequence``)."""
+    rows = []
+    rng = np.random.default_rng(14)
+    for d in (2, 4, 8, 12, 16, 24):
+        X = rng.standard_normal((300 if quick else 600, d))
+        sigma = np.sqrt(d / 2)
+        K = kernel_matrix(X, bandwidth=sigma)
+        normK2, normKF = np.linalg.norm(K, 2), np.linalg.norm(K)
+        for m in (512, 2048):
+            med = {}
+            for method in ("sobol", "orf_qmc"):
+                med[method] = float(np.median([
+                    errors(feature_map(method, m, X, sigma, seed).transform(X), K, normK2,
+                           normKF)[0] for seed in range(3 if quick else 5)]))
+            rows.append({"d": d, "features": m, "sobol": med["sobol"],
+                         "orf_qmc": med["orf_qmc"], "sobol_vs_orf_qmc": med["sobol"] /
+                         med["orf_qmc"]})
+    return rows
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="3 data sets, 2 sizes, 3 seeds")
-    parser.add_argument("--only", choices=("sorf_speed",), default=None,
+    parser.add_argument("--only", choices=("sorf_speed", "crossover"), default=None,
                         help="run one section only")
     args = parser.parse_args(argv)
+    if args.only in (None, "crossover"):
+        write_results(
+            "features_crossover" + ("_quick" if args.quick else ""), {"quick": args.quick},
+            crossover(args.quick), ["d", "features", "sobol", "orf_qmc", "sobol_vs_orf_qmc"],
+            notes="Spectral Gram error (median of 5 seeds) of scrambled Sobol' and orf_qmc "
+                  "on standardised Gaussian data, gamma = 1/d; below 1 Sobol' is better. "
+                  "Command: `python -m bench.features_quality --only crossover`.")
+        if args.only == "crossover":
+            return
+    if args.only not in (None, "sorf_speed"):
+        return
     speed = sorf_speed(args.quick)
     write_results(
         "features_sorf_speed" + ("_quick" if args.quick else ""), {"quick": args.quick},

@@ -58,9 +58,10 @@ class QMCFourierFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
 
     Approximates ``k(x, y) = exp(-gamma ||x - y||^2)`` (``kernel="rbf"``) by
     ``z(x)^T z(y)`` with frequencies from a low-discrepancy sequence instead of
-    i.i.d. Gaussian draws.  The default for the RBF and Matérn kernels, orthogonal
-    directions with stratified radii (``"orf_qmc"``), has 1.5x to 2.5x lower Gram-matrix
-    error than RBFSampler at 1024 features on the benchmark of ``docs/features.md``.
+    i.i.d. Gaussian draws.  The default (scrambled Sobol' in low dimension, orthogonal
+    directions with stratified radii from 12 features on for the RBF and Matérn kernels)
+    has 1.7x to 2.7x lower Gram-matrix error than RBFSampler at 1024 features on the
+    benchmark of ``docs/features.md``.
 
     Parameters
     ----------
@@ -75,8 +76,9 @@ class QMCFourierFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         Number of output features (even for ``kind="cos_sin"``).
     sequence : str, default="auto"
         Frequency sampler (``rnla.features.SAMPLERS``): ``"auto"`` is ``"orf_qmc"``
-        for "rbf" and "matern", ``"sobol"`` otherwise; ``"mc"`` is RBFSampler's
-        i.i.d. sampling; see ``rnla.features.FourierFeatureMap``.
+        for "rbf" and "matern" with at least 12 features, scrambled ``"sobol"``
+        otherwise; ``"mc"`` is RBFSampler's i.i.d. sampling; see
+        ``rnla.features.FourierFeatureMap``.
     scramble : bool
         Randomise the point set (randomised QMC).
     kind : {"auto", "cos_sin", "cos_phase"}

@@ -50,22 +50,33 @@ __all__ = ["FourierFeatureMap", "fourier_features", "median_bandwidth", "SAMPLER
 SAMPLERS = (*SEQUENCES, "learned", "orf", "orf_qmc", "sorf", "auto")
 
 
-def default_sequence(kernel: str) -> str:
-    """What ``sequence="auto"`` means: ``"orf_qmc"`` for the radial kernels (Gaussian,
-    Matérn), scrambled ``"sobol"`` for the product kernels (Laplacian, Cauchy), the best
-    measured on ``python -m bench.features_quality`` (docs/features.md).
+#: below this dimension scrambled Sobol' beats orthogonal directions (docs/features.md)
+ORTHOGONAL_MIN_DIMENSION = 12
+
+
+def default_sequence(kernel: str, d: int) -> str:
+    """What ``sequence="auto"`` means for d-dimensional data: ``"orf_qmc"`` for the
+    radial kernels (Gaussian, Matérn) from d = 12 on, scrambled ``"sobol"`` otherwise,
+    the best measured (``python -m bench.features_quality`` and docs/features.md).
+
+    In low dimension QMC's faster rate wins: on standardised Gaussian data scrambled
+    Sobol' had 0.1x to 0.5x the Gram error of ``"orf_qmc"`` for d = 2 and 4, and they
+    cross near d = 12; from there on orthogonal directions win.
 
     Parameters
     ----------
     kernel : str
         One of ``KERNELS``.
+    d : int
+        Dimension of the data.
 
     Returns
     -------
     str
         The sampler.
     """
-    return "orf_qmc" if kernel in ORTHOGONAL_KERNELS else "sobol"
+    radial = kernel in ORTHOGONAL_KERNELS
+    return "orf_qmc" if radial and d >= ORTHOGONAL_MIN_DIMENSION else "sobol"
 
 KINDS = ("cos_sin", "cos_phase")
 
@@ -159,8 +170,8 @@ class FourierFeatureMap:
     sequence : str or array, default="auto"
         Point set of the frequencies: one of ``SAMPLERS`` or the points.
 
-        * ``"auto"``: ``default_sequence(kernel)``, ``"orf_qmc"`` for the Gaussian and
-          Matérn kernels and ``"sobol"`` for the Laplacian and Cauchy kernels.
+        * ``"auto"``: ``default_sequence(kernel, d)``, ``"orf_qmc"`` for the Gaussian
+          and Matérn kernels from d = 12 on, scrambled ``"sobol"`` otherwise.
         * ``"mc"``, ``"halton"``, ``"sobol"``, ``"lattice"``, ``"digital_net"``: point
           sets (``qmc_points``) through the spectral inverse CDF.
         * ``"orf"``: orthogonal random features, blocks of d frequencies with
@@ -192,6 +203,8 @@ class FourierFeatureMap:
 
     Attributes
     ----------
+    sequence_ : str or None
+        The sampler that ran (``"auto"`` resolved); None for given points.
     frequencies_ : ndarray of shape (n_frequencies, d)
     phase_ : ndarray of shape (n_frequencies,) or None
     bandwidth_ : float
@@ -229,8 +242,6 @@ class FourierFeatureMap:
         self.bandwidth = bandwidth
         if isinstance(sequence, str):
             check_option(sequence, "sequence", SAMPLERS)
-            if sequence == "auto":
-                sequence = default_sequence(self.kernel)
             if sequence == "learned":
                 check_option(self.kernel, "kernel (with sequence='learned')", BOX_KERNELS)
             if sequence in ("orf", "orf_qmc", "sorf"):
@@ -248,7 +259,7 @@ class FourierFeatureMap:
                 raise ValueError("`n_replicates` > 1 needs randomised point sets; the "
                                  "learned set and given points are fixed")
             if not self.scramble and sequence in ("halton", "sobol", "lattice",
-                                                  "digital_net"):
+                                                  "digital_net", "auto"):
                 raise ValueError("`n_replicates` > 1 needs `scramble=True`: unscrambled "
                                  "replicates would be identical")
         self.rng = rng
@@ -281,6 +292,9 @@ class FourierFeatureMap:
         s = self.n_frequencies
         D = sequence_dimension(d, self.kernel) + (self.kind == "cos_phase")
         name = self.sequence if isinstance(self.sequence, str) else None
+        if name == "auto":
+            name = default_sequence(self.kernel, d)
+        self.sequence_ = name
         R = self.n_replicates
         replicate_rngs = [rng] if R == 1 else rng.spawn(R)
         if name == "learned":
@@ -300,7 +314,7 @@ class FourierFeatureMap:
             W = np.vstack([part.to_dense() for part in self._structured])
             t_phase = rng.random(s)
         else:
-            t = np.vstack([self._points(s // R, D, d, r) for r in replicate_rngs])
+            t = np.vstack([self._points(name, s // R, D, d, r) for r in replicate_rngs])
             W = spectral_frequencies(t[:, :sequence_dimension(d, self.kernel)], d, self.kernel,
                                      sigma, self.nu)
             t_phase = t[:, -1]
@@ -310,19 +324,20 @@ class FourierFeatureMap:
         self.n_features_in_ = d
         return self
 
-    def _points(self, s: int, D: int, d: int, rng: np.random.Generator) -> np.ndarray:
-        if not isinstance(self.sequence, str):
+    def _points(self, name: str | None, s: int, D: int, d: int,
+                rng: np.random.Generator) -> np.ndarray:
+        if name is None:
             t = np.asarray(self.sequence, dtype=np.float64)
             if t.shape != (s, D):
                 raise ValueError(f"`sequence` points must have shape ({s}, {D}); got {t.shape}")
             if not (np.isfinite(t).all() and (t >= 0).all() and (t <= 1).all()):
                 raise ValueError("`sequence` points must lie in [0, 1]")
             return t
-        limit = max_dimension(self.sequence)
+        limit = max_dimension(name)
         if limit is not None and D > limit:
-            raise ValueError(f"sequence {self.sequence!r} supports at most {limit} dimensions; "
+            raise ValueError(f"sequence {name!r} supports at most {limit} dimensions; "
                              f"{self.kernel} {self.kind} features of {d} columns need {D}")
-        return qmc_points(s, D, self.sequence, self.scramble, rng)
+        return qmc_points(s, D, name, self.scramble, rng)
 
     def transform(self, X) -> np.ndarray:
         """Features of the rows of ``X`` (dense or scipy.sparse), shape (n, n_features).
@@ -347,7 +362,7 @@ class FourierFeatureMap:
         s = W.shape[1]
         out = np.empty((X.shape[0], self.n_features), dtype=X.dtype)
         Z = out[:, :s]
-        if isinstance(self.sequence, str) and self.sequence == "sorf":  # 3 FWHTs per block
+        if self.sequence_ == "sorf":  # 3 FWHTs per block
             dense = X.toarray() if sp.issparse(X) else X
             part_size = s // self.n_replicates
             for r, part in enumerate(self._structured):

@@ -192,8 +192,14 @@ def test_qmc_radii_have_the_radial_law_and_are_stratified(kernel):
         assert abs(np.mean(r**2) - sq.mean()) < 4 * sq.std() / np.sqrt(s)
 
 
-def test_auto_is_orf_qmc_for_radial_kernels_and_sobol_otherwise():
-    assert FourierFeatureMap(64).sequence == "orf_qmc"
-    assert FourierFeatureMap(64, "matern").sequence == "orf_qmc"
-    assert FourierFeatureMap(64, "laplacian").sequence == "sobol"
-    assert FourierFeatureMap(64, "cauchy").sequence == "sobol"
+def test_auto_is_orf_qmc_for_radial_kernels_in_12_or_more_dimensions():
+    rng = np.random.default_rng(13)
+    wide, narrow = rng.random((20, 12)), rng.random((20, 11))
+    assert FourierFeatureMap(64).fit(wide).sequence_ == "orf_qmc"
+    assert FourierFeatureMap(64, "matern").fit(wide).sequence_ == "orf_qmc"
+    assert FourierFeatureMap(64).fit(narrow).sequence_ == "sobol"
+    assert FourierFeatureMap(64, "laplacian").fit(wide).sequence_ == "sobol"
+    assert FourierFeatureMap(64, "cauchy").fit(wide).sequence_ == "sobol"
+    assert FourierFeatureMap(64, sequence=rng.random((32, 12))).fit(wide).sequence_ is None
+    with pytest.raises(ValueError, match="scramble=True"):
+        FourierFeatureMap(64, scramble=False, n_replicates=2)
