@@ -34,7 +34,7 @@ import scipy.linalg
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits
 from sklearn.kernel_approximation import RBFSampler
 
-from bench._common import write_results
+from bench._common import median_time, write_results
 from rnla.features import FourierFeatureMap, kernel_matrix, qmc_points, spectral_frequencies
 
 FIGURE = Path(__file__).resolve().parent.parent / "docs" / "figures" / "features_quality.png"
@@ -114,18 +114,13 @@ def run(quick: bool) -> list[dict]:
                     e2, eF = errors(fmap.transform(X), K, normK2, normKF)
                     spec.append(e2)
                     frob.append(eF)
-                fmap.transform(X)
-                times = []
-                for _ in range(5):
-                    t0 = time.perf_counter()
-                    fmap.transform(X)
-                    times.append(time.perf_counter() - t0)
+                t_transform = median_time(lambda f=fmap, X=X: f.transform(X), 5)["median_s"]
                 q = np.percentile(spec, [25, 50, 75])
                 rows.append({"dataset": name, "n": X.shape[0], "d": d, "features": m,
                              "method": method, "spectral": float(q[1]),
                              "spectral_iqr": f"{q[0]:.3g}-{q[2]:.3g}",
                              "frobenius": float(np.median(frob)),
-                             "transform_ms": 1e3 * float(np.median(times)),
+                             "transform_ms": 1e3 * t_transform,
                              "fit_ms": 1e3 * float(np.median(t_fit)),
                              "seeds": len(spec)})
             print(f"done {name} m={m}", flush=True)
@@ -176,13 +171,7 @@ def sorf_speed(quick: bool) -> list[dict]:
         times = {}
         for method in ("orf", "sorf"):
             fmap = FourierFeatureMap(m, bandwidth=1.0, sequence=method, rng=0).fit(X)
-            fmap.transform(X)
-            runs = []
-            for _ in range(5):
-                t0 = time.perf_counter()
-                fmap.transform(X)
-                runs.append(time.perf_counter() - t0)
-            times[method] = float(np.median(runs))
+            times[method] = median_time(lambda fmap=fmap, X=X: fmap.transform(X), 5)["median_s"]
         rows.append({"d": d, "n": n, "features": m, "orf_s": times["orf"],
                      "sorf_s": times["sorf"], "sorf_vs_orf": times["sorf"] / times["orf"]})
     return rows

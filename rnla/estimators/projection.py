@@ -22,8 +22,6 @@ __all__ = ["SketchProjection"]
 #: kinds that reduce features; the sparse ones keep sparse input sparse
 KINDS = ("countsketch", "sparse_sign", "srht", "gaussian")
 _SPARSE_KINDS = ("countsketch", "sparse_sign")
-#: entries of one dense block of S^T while forming S S^T for inverse_transform
-_BLOCK_ENTRIES = 2**22
 
 
 class SketchProjection(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -206,13 +204,8 @@ class SketchProjection(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
                              f"{X.shape}")
         dtype = X.dtype
         X = X.toarray() if sp.issparse(X) else X
-        S, k = self.sketch_, self.n_components_
-        gram = np.empty((k, k))
-        block = max(1, min(k, _BLOCK_ENTRIES // self.n_features_in_))
-        for c0 in range(0, k, block):
-            E = np.zeros((k, min(k, c0 + block) - c0))
-            E[np.arange(c0, c0 + E.shape[1]), np.arange(E.shape[1])] = 1.0
-            gram[:, c0:c0 + E.shape[1]] = S @ (S.T @ E)
+        S = self.sketch_
+        gram = S @ S.T.as_linear_operator()  # S S^T, a block of rows at a time
         Z = np.asarray(X, dtype=np.float64) @ sla.pinvh(gram)
         return np.ascontiguousarray((S.T @ Z.T).T, dtype=dtype)
 
