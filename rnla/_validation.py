@@ -15,6 +15,8 @@ import scipy.sparse.linalg as spla
 
 __all__ = [
     "check_host",
+    "check_namespace",
+    "check_array",
     "check_matrix",
     "check_operand",
     "check_finite_result",
@@ -33,19 +35,93 @@ _FOREIGN = ("dask", "cupy", "cupyx", "torch", "jax", "jaxlib", "array_api_strict
             "tensorflow", "xarray")
 
 
-def check_host(value, name: str) -> None:
+def _library(value) -> str:
+    return type(value).__module__.split(".")[0]
+
+
+def _refuse_dask(value, name: str) -> None:
+    if _library(value) == "dask":
+        raise TypeError(f"`{name}` is a Dask array ({type(value).__name__}); rnla does not "
+                        "take Dask arrays yet and never computes a Dask graph behind your "
+                        "back: compute the part you need first (for example `A.compute()` "
+                        "if it fits in memory)")
+
+
+def check_host(value, name: str, what: str = "rnla") -> None:
     """Refuse an array of another library (Dask, CuPy, torch, any Array-API array that is
-    not numpy) with a ``TypeError``: rnla computes on numpy arrays and scipy.sparse
-    matrices, and never converts another library's array silently."""
+    not numpy) with a ``TypeError``, for the host-only parts of rnla (``what``), which
+    compute on numpy arrays and scipy.sparse matrices and never convert another
+    library's array silently."""
     if isinstance(value, np.ndarray) or sp.issparse(value):
         return
-    library = type(value).__module__.split(".")[0]
+    _refuse_dask(value, name)
+    library = _library(value)
     if library in _FOREIGN or (hasattr(value, "__array_namespace__") and library != "numpy"):
-        hint = ("compute the part you need (rnla does not compute a Dask graph for you)"
-                if library == "dask" else "convert it with numpy.asarray if that is intended")
-        raise TypeError(f"`{name}` is an array of {library} ({type(value).__name__}); rnla "
-                        "computes on numpy arrays and scipy.sparse matrices and does not "
-                        f"convert other arrays silently: {hint}")
+        raise TypeError(f"`{name}` is an array of {library} ({type(value).__name__}); {what} "
+                        "computes on numpy arrays and scipy.sparse matrices only and does not "
+                        "convert other arrays silently: convert it with numpy.asarray "
+                        "(or `.get()` for CuPy) if that is intended")
+
+
+def check_namespace(**arrays):
+    """The Array-API namespace shared by the named ``arrays`` (``None`` entries skipped).
+
+    numpy arrays, scipy.sparse matrices, LinearOperators and array-likes without a
+    namespace count as numpy (``rnla.backend.get_namespace``).  Dask arrays, sparse
+    matrices of other libraries and a mix of namespaces raise ``TypeError`` naming
+    the arguments.
+    """
+    from rnla.backend import get_namespace
+
+    seen = {}
+    for name, value in arrays.items():
+        if value is None or isinstance(value, numbers.Number):
+            continue
+        _refuse_dask(value, name)
+        if _library(value) == "cupyx":
+            raise TypeError(f"`{name}` is a cupyx.scipy.sparse matrix; rnla takes dense CuPy "
+                            "arrays on the GPU: pass `{name}.toarray()`, or a scipy.sparse "
+                            "matrix on the host")
+        foreign = hasattr(value, "__array_namespace__") and not isinstance(value, np.ndarray)
+        seen[name] = _library(value) if foreign else "numpy"
+    libraries = set(seen.values())
+    if len(libraries) > 1:
+        listing = ", ".join(f"`{n}` from {lib}" for n, lib in seen.items())
+        raise TypeError(f"arrays must all come from one array library (namespace in, "
+                        f"namespace out); got {listing}")
+    return get_namespace(*(arrays[n] for n in seen
+                           if hasattr(arrays[n], "__array_namespace__")))
+
+
+def check_array(A, xp, name: str = "A", *, ndim: tuple[int, ...] = (2,), min_rows: int = 1,
+                check_finite: bool = True):
+    """Validate an array of the Array-API namespace ``xp`` without leaving its device.
+
+    Keeps float32/float64, converts integers and bools to float64, refuses complex
+    and other dtypes (``TypeError``), wrong dimensions, empty arrays and (unless
+    ``check_finite=False``) NaN/inf (``ValueError``), each message naming ``name``.
+    """
+    if not hasattr(xp, "linalg"):
+        raise TypeError(f"`{name}`: the array library {xp.__name__} has no `linalg` "
+                        "extension, which rnla needs")
+    if A.ndim not in ndim:
+        raise ValueError(f"`{name}` must be {' or '.join(f'{d}-D' for d in ndim)}; got "
+                         f"{A.ndim}-D with shape {tuple(A.shape)}")
+    if A.shape[0] < min_rows or (A.ndim == 2 and A.shape[1] < 1):
+        raise ValueError(f"`{name}` must be non-empty; got shape {tuple(A.shape)}")
+    if A.dtype in (xp.float32, xp.float64):
+        pass
+    elif xp.isdtype(A.dtype, ("integral", "bool")):
+        A = xp.astype(A, xp.float64)
+    elif xp.isdtype(A.dtype, "complex floating"):
+        raise TypeError(f"`{name}` must be real; got complex dtype {A.dtype}")
+    else:
+        raise TypeError(f"`{name}` must have dtype float32 or float64 (or an integer dtype); "
+                        f"got {A.dtype}")
+    if check_finite and not bool(xp.all(xp.isfinite(A))):
+        bad = "NaN" if bool(xp.any(xp.isnan(A))) else "inf"
+        raise ValueError(f"`{name}` must contain only finite values; got {bad}")
+    return A
 
 
 def float_dtype(dtype, name: str = "A") -> np.dtype:

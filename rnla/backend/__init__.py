@@ -1,55 +1,99 @@
 """Backend layer: the only place that knows about numba or CuPy.
 
-``get_namespace(*arrays)`` tells which array library the inputs live in
-(numpy or cupy; cupy is never imported unless an input is a cupy array), and
-``kernels(xp)`` returns the kernel module for that library.  Algorithms call
-kernels only through ``kernels(xp)``, so a GPU port implements the same kernel
-names in ``rnla/backend/gpu.py``.
+``get_namespace(*arrays)`` tells which array library the inputs live in, and
+``kernels(xp)`` returns the kernel set for it:
+
+* numpy arrays (and scipy.sparse matrices) -> ``rnla.backend.cpu`` (numba);
+* CuPy arrays -> ``rnla.backend.gpu``;
+* any other Array-API namespace (torch, ``array_api_strict``, ...) ->
+  ``rnla.backend.xp``, written against the Array API standard only.
+
+The three sets share module names and kernel contracts (docs/backend.md).  CuPy
+is never imported unless an input is a CuPy array.  Inside ``generic_kernels()``
+numpy inputs take the generic path too, for cross-checking the two.
 """
 
 from __future__ import annotations
 
-import sys
+import contextlib
+import contextvars
 from types import ModuleType
 
+import array_api_compat
 import numpy as np
 
-__all__ = ["get_namespace", "kernels", "to_host"]
+__all__ = ["get_namespace", "kernels", "uses_cpu", "generic_kernels", "to_host"]
 
-
-def _is_cupy(a) -> bool:
-    return type(a).__module__.split(".")[0] == "cupy"
+_GENERIC = contextvars.ContextVar("rnla_generic_kernels", default=False)
 
 
 def get_namespace(*arrays) -> ModuleType:
-    """Return ``numpy`` or ``cupy`` according to where ``arrays`` live.
+    """Return the Array-API namespace of ``arrays`` (``None`` entries ignored).
 
-    scipy.sparse matrices and other host objects count as numpy.  Mixing cupy
-    and host arrays raises ``TypeError``.
+    numpy arrays, scipy.sparse matrices, lists and scalars count as numpy (the
+    plain ``numpy`` module is returned for them, unless ``generic_kernels()`` is
+    active); mixing namespaces raises ``TypeError``.
     """
-    on_gpu = [_is_cupy(a) for a in arrays if a is not None]
-    if any(on_gpu):
-        if not all(on_gpu):
-            raise TypeError("arrays must all be on the host (numpy/scipy) or all on the "
-                            "GPU (cupy); got a mix")
-        return sys.modules["cupy"]
-    return np
+    found = [array_api_compat.array_namespace(a) for a in arrays
+             if a is not None and hasattr(a, "__array_namespace__")
+             and not isinstance(a, np.ndarray)]
+    if not found:
+        return array_api_compat.array_namespace(np.empty(0)) if _GENERIC.get() else np
+    first = found[0]
+    if any(x is not first for x in found[1:]):
+        raise TypeError(f"arrays must all come from one array library; got {found}")
+    return first
+
+
+def uses_cpu(xp: ModuleType) -> bool:
+    """Whether namespace ``xp`` runs on the numba kernels (numpy outside ``generic_kernels()``)."""
+    return xp is np
 
 
 def kernels(xp: ModuleType = np) -> ModuleType:
-    """Return the kernel module for namespace ``xp`` (``rnla.backend.cpu`` for numpy)."""
-    if xp is np:
+    """Return the kernel set for namespace ``xp``: ``cpu``, ``gpu`` or ``xp``."""
+    if uses_cpu(xp):
         from rnla.backend import cpu
 
         return cpu
-    raise NotImplementedError(
-        "GPU (cupy) kernels are not available in this version of rnla; "
-        "pass numpy or scipy.sparse inputs"
-    )
+    if array_api_compat.is_cupy_namespace(xp):
+        from rnla.backend import gpu
+
+        return gpu
+    from rnla.backend import xp as generic
+
+    return generic
 
 
-def to_host(a):
-    """Return ``a`` as a host (numpy) array; numpy inputs are returned unchanged."""
-    if _is_cupy(a):
+@contextlib.contextmanager
+def generic_kernels():
+    """Within this context numpy inputs run on the generic Array-API kernels
+    (``rnla.backend.xp``) instead of numba: for cross-checking the two sets.
+
+    Examples
+    --------
+    >>> import numpy as np, rnla
+    >>> A = np.random.default_rng(0).standard_normal((500, 4))
+    >>> fast = rnla.sketch(A, 20, kind="gaussian", rng=1)
+    >>> with rnla.backend.generic_kernels():
+    ...     slow = rnla.sketch(A, 20, kind="gaussian", rng=1)
+    >>> bool(np.allclose(fast, slow, rtol=1e-12, atol=0))
+    True
+    """
+    token = _GENERIC.set(True)
+    try:
+        yield
+    finally:
+        _GENERIC.reset(token)
+
+
+def to_host(a) -> np.ndarray:
+    """Return ``a`` as a host (numpy) array (numpy inputs unchanged).  rnla calls it only
+    on small arrays (of the size of a sketch or a set of frequencies, never n-sized)."""
+    if isinstance(a, np.ndarray):
+        return a
+    if array_api_compat.is_cupy_array(a):
         return a.get()
-    return a
+    if array_api_compat.is_torch_array(a):
+        return a.detach().cpu().numpy()
+    return np.from_dlpack(a)

@@ -32,11 +32,18 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.special as sc
+from array_api_compat import device as array_device
 
 from rnla._deprecate import renamed_parameters
 from rnla._random import SeedLike, as_generator
-from rnla._validation import check_host, check_matrix, check_option, check_real
-from rnla.backend import kernels
+from rnla._validation import (
+    check_array,
+    check_matrix,
+    check_namespace,
+    check_option,
+    check_real,
+)
+from rnla.backend import get_namespace, kernels, to_host, uses_cpu
 
 __all__ = ["BOX_KERNELS", "box_discrepancy", "box_discrepancy_squared", "data_box"]
 
@@ -106,20 +113,32 @@ def _normalized_terms(W: np.ndarray, b: np.ndarray, scale: float, kernel: str,
                       gradient: bool):
     """Normalised D^2 (times pi^d / prod b) and its gradient in W (or None)."""
     s = W.shape[0]
-    h, slope, A = _normalized_h(W, b, scale, kernel)
-    pair_sum, pair_grad = kernels().sinc_box_sum(W, W, b, gradient)
+    xp = get_namespace(W)
+    # the per-point terms need scipy.special (Faddeeva, erf): computed on the host from
+    # the s x d frequencies; the O(s^2 d) pair sum runs in W's namespace
+    h, slope, A = _normalized_h(to_host(W), to_host(b), scale, kernel)
+    pair_sum, pair_grad = kernels(xp).sinc_box_sum(W, W, b, gradient)
     value = np.prod(A) - 2.0 / s * np.prod(h, axis=1).sum() + pair_sum / s**2
     if not gradient:
         return value, None
-    grad = -2.0 / s * slope * _products_but_one(h) + 2.0 / s**2 * pair_grad
-    return value, grad
+    grad = -2.0 / s * slope * _products_but_one(h)
+    return value, xp.asarray(grad, device=array_device(W)) + 2.0 / s**2 * pair_grad
 
 
 def _check_box(W, b, bandwidth, kernel):
     kernel = check_option(kernel, "kernel", BOX_KERNELS)
     scale = 1.0 / check_real(bandwidth, "bandwidth", 0.0, low_open=True)
+    xp = check_namespace(W=W, b=b)
+    if not uses_cpu(xp):
+        W = xp.astype(check_array(W, xp, "W"), xp.float64)
+        b = xp.asarray(b, dtype=xp.float64, device=array_device(W))
+        if b.ndim == 0:
+            b = xp.full(W.shape[1], float(b), dtype=xp.float64, device=array_device(W))
+        if b.shape != (W.shape[1],) or not bool(xp.all(xp.isfinite(b) & (b > 0))):
+            raise ValueError(f"`b` must hold {W.shape[1]} finite positive half-widths (one per "
+                             f"column of W); got shape {tuple(b.shape)}")
+        return W, b, scale, kernel
     W = np.asarray(check_matrix(W, "W", allow_sparse=False), dtype=np.float64)
-    check_host(b, "b")
     b = np.asarray(b, dtype=np.float64)
     if b.ndim == 0:
         b = np.full(W.shape[1], float(b))

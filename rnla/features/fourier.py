@@ -22,12 +22,20 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
+from array_api_compat import device as array_device
 from scipy.spatial.distance import pdist
 
 from rnla._deprecate import renamed_parameters
 from rnla._random import SeedLike, as_generator
-from rnla._validation import check_int, check_matrix, check_option, check_real
-from rnla.backend import kernels
+from rnla._validation import (
+    check_array,
+    check_int,
+    check_matrix,
+    check_namespace,
+    check_option,
+    check_real,
+)
+from rnla.backend import kernels, to_host, uses_cpu
 from rnla.features.discrepancy import BOX_KERNELS, data_box
 from rnla.features.learn import learn_sequence
 from rnla.features.orthogonal import (
@@ -106,10 +114,13 @@ def median_bandwidth(X, max_rows: int = 1000, rng: SeedLike = 0) -> float:
     >>> median_bandwidth(np.array([[0.0], [1.0], [3.0]]))
     2.0
     """
-    X = check_matrix(X, "X")
+    xp = check_namespace(X=X)
+    X = check_matrix(X, "X") if uses_cpu(xp) else check_array(X, xp, "X")
     if X.shape[0] > max_rows:
-        X = X[np.sort(as_generator(rng, "rng").choice(X.shape[0], max_rows, replace=False))]
-    X = X.toarray() if sp.issparse(X) else X
+        rows = np.sort(as_generator(rng, "rng").choice(X.shape[0], max_rows, replace=False))
+        X = X[rows] if uses_cpu(xp) else xp.take(X, xp.asarray(rows, device=array_device(X)),
+                                                   axis=0)
+    X = X.toarray() if sp.issparse(X) else to_host(X)  # at most max_rows rows
     if X.shape[0] < 2:
         raise ValueError("`X` needs at least 2 rows for the median-distance bandwidth")
     value = float(np.median(pdist(np.asarray(X, dtype=np.float64))))
@@ -284,7 +295,12 @@ class FourierFeatureMap:
             ``self``, with ``frequencies_``, ``phase_``, ``bandwidth_`` and
             ``n_features_in_`` set.
         """
-        X = check_matrix(X, "X")
+        xp = check_namespace(X=X)
+        X = check_matrix(X, "X") if uses_cpu(xp) else check_array(X, xp, "X")
+        if not uses_cpu(xp) and self.sequence == "learned":
+            raise TypeError("sequence='learned' is fitted on the host (L-BFGS on the data's "
+                            "box): fit on a numpy sample of `X`, then transform arrays of any "
+                            "namespace")
         d = X.shape[1]
         rng = as_generator(self.rng, "rng")
         sigma = (median_bandwidth(X, rng=rng) if isinstance(self.bandwidth, str)
@@ -354,10 +370,13 @@ class FourierFeatureMap:
         """
         if not hasattr(self, "frequencies_"):
             raise RuntimeError("this FourierFeatureMap is not fitted; call fit(X) first")
-        X = check_matrix(X, "X")
+        xp = check_namespace(X=X)
+        X = check_matrix(X, "X") if uses_cpu(xp) else check_array(X, xp, "X")
         if X.shape[1] != self.n_features_in_:
             raise ValueError(f"`X` must have {self.n_features_in_} columns (as at fit); "
                              f"got {X.shape[1]}")
+        if not uses_cpu(xp):
+            return self._transform_namespace(X, xp)
         W = self.frequencies_.T.astype(X.dtype)
         s = W.shape[1]
         out = np.empty((X.shape[0], self.n_features), dtype=X.dtype)
@@ -373,10 +392,22 @@ class FourierFeatureMap:
             np.matmul(X, W, out=Z)
         backend = kernels()
         if self.kind == "cos_sin":
-            backend.cos_sin_inplace(out, s, 1.0 / np.sqrt(s))
+            out = backend.cos_sin(out, s, 1.0 / np.sqrt(s))
         else:
-            backend.cos_phase_inplace(out, self.phase_, np.sqrt(2.0 / s))
+            out = backend.cos_phase(out, self.phase_, np.sqrt(2.0 / s))
         return out
+
+    def _transform_namespace(self, X, xp):
+        """``transform`` in X's namespace: one product with the (small) frequencies, moved
+        to X's device, then the kernel set's cos/sin (SORF uses its dense frequencies)."""
+        device = array_device(X)
+        W = xp.asarray(np.ascontiguousarray(self.frequencies_.T), dtype=X.dtype, device=device)
+        s = W.shape[1]
+        backend = kernels(xp)
+        if self.kind == "cos_sin":
+            return backend.cos_sin(X @ W, s, 1.0 / np.sqrt(s))
+        phase = xp.asarray(self.phase_, dtype=X.dtype, device=device)
+        return backend.cos_phase(X @ W, phase, np.sqrt(2.0 / s))
 
     def kernel_standard_error(self, X, Y=None) -> np.ndarray:
         r"""Standard error of the kernel estimate :math:`z(x_i)^T z(y_j)` from the replicates.

@@ -168,10 +168,10 @@ class StructuredOrthogonal:
             signs = self.signs[b].astype(X.dtype)
             np.multiply(X, signs[2, : self.d], out=Y[:, : self.d])
             Y[:, self.d:] = 0
-            cpu.fwht_inplace(Y.T)
+            cpu.fwht(Y.T)
             for i in (1, 0):
                 Y *= signs[i]
-                cpu.fwht_inplace(Y.T)
+                cpu.fwht(Y.T)
             cols = slice(b * dp, min(self.s, (b + 1) * dp))
             scale = (self.radii[cols] * dp ** -1.5).astype(X.dtype)
             np.multiply(Y[:, : cols.stop - cols.start], scale, out=out[:, cols])

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg as sla
+import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from rnla._status import Status
@@ -57,9 +58,7 @@ class GramOperator:
     def __init__(self, A, alpha: np.ndarray | None):
         self.A = A
         self.alpha = alpha
-        self._normal_residual = (_operator_normal_residual
-                                 if isinstance(A, spla.LinearOperator) else
-                                 kernels(np).normal_residual)
+        self._normal_residual = _normal_residual_for(A)
 
     def residual_gradient(self, X: np.ndarray, B: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``A^T (B - A X) - alpha X`` and ``||B - A X||^2 + alpha ||X||^2`` per column."""
@@ -88,13 +87,30 @@ class GramOperator:
         return G, qq
 
 
-def _operator_normal_residual(A: spla.LinearOperator, X: np.ndarray, B: np.ndarray | None = None
-                              ) -> tuple[np.ndarray, np.ndarray]:
-    """``A^T (B - A X)`` and the squared column norms of ``B - A X`` for a LinearOperator:
-    one ``matmat`` and one ``rmatmat`` (``B=None`` means zero)."""
-    AX = np.asarray(A.matmat(X), dtype=np.float64)
+def _normal_residual_for(A):
+    """The function ``(A, X, B) -> (A^T (B - A X), ||B - A X||^2 per column)`` for A.
+
+    C-order arrays and CSR matrices take the one-pass kernel; F-order arrays, CSC
+    matrices and LinearOperators two products (BLAS / scipy.sparse / the operator).
+    """
+    cpu = kernels(np)
+    if isinstance(A, np.ndarray) and A.flags.c_contiguous:
+        return cpu.normal_residual
+    if sp.issparse(A) and A.format == "csr":
+        return lambda A, X, B=None: cpu.normal_residual_csr(A.indptr, A.indices, A.data,
+                                                            A.shape[1], X, B)
+    return _two_products
+
+
+def _two_products(A, X: np.ndarray, B: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """``A^T (B - A X)`` and the squared column norms of ``B - A X`` with one product by A
+    and one by A^T (``B=None`` means zero)."""
+    operator = isinstance(A, spla.LinearOperator)
+    AX = np.asarray(A.matmat(X) if operator else A @ X, dtype=np.float64)
     R = -AX if B is None else B - AX
-    return np.asarray(A.rmatmat(R), dtype=np.float64), np.einsum("ij,ij->j", R, R)
+    G = A.rmatmat(R) if operator else A.T @ R
+    return np.asarray(G, dtype=np.float64), np.einsum("ij,ij->j", R, R)
 
 
 def _norms(S: np.ndarray) -> np.ndarray:

@@ -33,11 +33,14 @@ from rnla._validation import (
     check_int,
     check_linear_operator,
     check_matrix,
+    check_namespace,
     check_option,
     check_real,
     extreme_scale,
 )
+from rnla.backend import uses_cpu
 from rnla.lstsq._iterate import GramOperator, refine, run_ihs_fresh
+from rnla.lstsq._namespace import solve_namespace
 from rnla.lstsq._precondition import Preconditioner
 from rnla.lstsq._result import LstsqProgress, LstsqResult
 from rnla.sketch import SKETCH_KINDS, LeverageSampling, SketchOperator, make_sketch
@@ -639,6 +642,10 @@ def lstsq(A, b, *, method: str = "auto", sketch: str | SketchOperator = "sparse_
     >>> rnla.lstsq(A[:2000, :20], b[:2000]).method
     'direct'
     """
+    xp = check_namespace(A=A, b=b, x0=x0)
+    if not uses_cpu(xp):
+        return solve_namespace(A, b, None, xp, method, sketch, sketch_size, tol, maxiter, rng,
+                               rcond, solver=solver, x0=x0, refresh=refresh, callback=callback)
     return _solve(A, b, None, method, sketch, sketch_size, solver, tol, maxiter, x0, rng,
                   rcond, refresh, callback)
 
@@ -684,6 +691,11 @@ def ridge(A, b, alpha: float | np.ndarray, *, method: str = "auto",
     >>> bool(np.allclose(x, x_ref, rtol=1e-10, atol=0))
     True
     """
+    xp = check_namespace(A=A, b=b, alpha=alpha, x0=x0)
+    if not uses_cpu(xp):
+        alpha = check_real(alpha, "alpha", 0.0, None)  # a scalar here: penalty vectors on numpy
+        return solve_namespace(A, b, alpha, xp, method, sketch, sketch_size, tol, maxiter, rng,
+                               rcond, solver=solver, x0=x0, refresh=refresh, callback=callback)
     d = np.shape(A)[1] if np.ndim(A) == 2 or sp.issparse(A) else None
     if np.ndim(alpha) == 0:
         alpha = check_real(alpha, "alpha", 0.0, None)

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
+from array_api_compat import device as array_device
 
 from rnla._random import SeedLike, as_generator
 from rnla._validation import (
+    check_array,
     check_finite_result,
     check_int,
     check_linear_operator,
+    check_namespace,
     check_operand,
     float_dtype,
 )
+from rnla.backend import kernels, uses_cpu
 
 __all__ = ["SketchOperator", "TransposedSketch"]
 
@@ -26,14 +32,19 @@ class SketchOperator:
 
     Every operator is scaled so that E[S^T S] = I_n, draws its randomness when
     it is built (so the same ``rng`` gives the same sketch), and applies to dense
-    numpy arrays (any memory order), scipy.sparse matrices, vectors and
-    ``scipy.sparse.linalg.LinearOperator`` objects.  The result of ``S @ A`` keeps
-    A's floating dtype (float32 or float64; integers become float64).  ``S.T`` is
+    numpy arrays (any memory order), scipy.sparse matrices, vectors,
+    ``scipy.sparse.linalg.LinearOperator`` objects and arrays of any Array-API
+    library (CuPy, torch, ``array_api_strict``): the result stays in the
+    operand's namespace and on its device, and its entries are drawn there from
+    the same counter-based streams, so a seed gives the same sketch everywhere.  The
+    result of ``S @ A`` keeps A's floating dtype (float32 or float64; integers become
+    float64).  ``S.T`` is
     the transposed operator, itself applicable with ``@``.
 
     Subclasses implement ``_apply(A)`` for a validated 2-D operand (ndarray or
-    CSR/CSC matrix), ``_apply_transpose(Y)`` for a dense k x m array and
-    ``to_dense()``.
+    CSR/CSC matrix), ``_apply_transpose(Y)`` for a dense k x m array, their
+    namespace twins ``_apply_xp``/``_apply_transpose_xp`` on the parameters that
+    ``_draw`` makes in a namespace, and ``to_dense()``.
 
     Parameters
     ----------
@@ -59,6 +70,7 @@ class SketchOperator:
         self.dtype = None if dtype is None else float_dtype(dtype, "dtype")
         self.rng = rng
         self._rng = as_generator(rng, "rng")
+        self._drawn: dict = {}
 
     @staticmethod
     def _max_k(n: int) -> int | None:
@@ -97,6 +109,10 @@ class SketchOperator:
             _, dtype = check_linear_operator(A, self.n, "A")
             return _times_operator(self.apply_transpose, self.k, A,
                                    self.dtype if self.dtype is not None else dtype)
+        xp = check_namespace(A=A)
+        if not uses_cpu(xp):
+            return self._apply_namespace(A, xp, "A", self.n, self._apply_xp,
+                                         check_result=self._mixes_every_entry)
         A2, was_vector = check_operand(A, self.n, check_finite=not self._mixes_every_entry)
         dtype = self._out_dtype(A2)
         if A2.dtype != dtype:
@@ -128,6 +144,10 @@ class SketchOperator:
         -------
         ndarray of shape (n,) or (n, m)
         """
+        xp = check_namespace(Y=Y)
+        if not uses_cpu(xp):
+            return self._apply_namespace(Y, xp, "Y", self.k, self._apply_transpose_xp,
+                                         check_result=False)
         if isinstance(Y, spla.LinearOperator):
             _, dtype = check_linear_operator(Y, self.k, "Y")
             Y = np.asarray(Y.matmat(np.eye(Y.shape[1], dtype=dtype)))
@@ -138,8 +158,34 @@ class SketchOperator:
         out = self._apply_transpose(np.ascontiguousarray(Y2, dtype=dtype))
         return out.reshape(-1) if was_vector else out
 
+    def _apply_namespace(self, A, xp, name: str, rows: int, apply, check_result: bool):
+        """Validate ``A`` in its own namespace and apply ``apply`` there (no host copy)."""
+        A2 = check_array(A, xp, name, ndim=(1, 2), check_finite=not check_result)
+        was_vector = A2.ndim == 1
+        if was_vector:
+            A2 = xp.reshape(A2, (-1, 1))
+        if A2.shape[0] != rows:
+            raise ValueError(f"`{name}` must have {rows} rows (the sketch's "
+                             f"{'n' if name == 'A' else 'k'}); got shape {tuple(A2.shape)}")
+        if self.dtype is not None:
+            A2 = xp.astype(A2, getattr(xp, self.dtype.name))
+        device = array_device(A2)
+        key = (xp.__name__, str(device))
+        if key not in self._drawn:
+            self._drawn[key] = self._draw(kernels(xp), xp, device)
+        out = apply(A2, xp, kernels(xp), self._drawn[key])
+        if check_result and not bool(xp.all(xp.isfinite(out))):
+            check_array(A2, xp, name)  # raises on NaN/inf in A
+            warnings.warn(f"the result overflowed although `{name}` is finite",
+                          RuntimeWarning, stacklevel=3)
+        return xp.reshape(out, (-1,)) if was_vector else out
+
+    def _draw(self, K, xp, device) -> tuple:
+        """The operator's random parameters, drawn with kernel set K in namespace xp."""
+        return ()
+
     def to_dense(self) -> np.ndarray:
-        """The k x n matrix S as a dense array (for small n: tests, teaching).
+        """The k x n matrix S as a dense numpy array (for small n: tests, teaching).
 
         Returns
         -------
@@ -257,10 +303,3 @@ def _times_operator(transpose_apply, rows: int, L: spla.LinearOperator, dtype) -
     if not np.isfinite(out).all():
         raise ValueError("`A` must be finite: the operator returned NaN or inf")
     return out
-
-    # subclasses -------------------------------------------------------------
-    def _apply(self, A):  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def _apply_transpose(self, Y):  # pragma: no cover - abstract
-        raise NotImplementedError

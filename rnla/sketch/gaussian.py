@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import scipy.sparse as sp
+from array_api_compat import device as array_device
 
 from rnla._deprecate import renamed_parameters
 from rnla._random import SeedLike, draw_key
@@ -71,8 +72,24 @@ class GaussianSketch(SketchOperator):
 
     def _columns(self, j0: int, j1: int, dtype) -> np.ndarray:
         """Columns j0..j1-1 of G, as a (j1-j0) x k C-order array."""
-        out = np.empty((j1 - j0, self.k), dtype=dtype)
-        return kernels().gaussian_fill(self._key, j0, out)
+        return kernels().gaussian_block(self._key, j0, j1 - j0, self.k, dtype)
+
+    def _apply_xp(self, A, xp, K, params):
+        out = xp.zeros((self.k, A.shape[1]), dtype=A.dtype, device=array_device(A))
+        step = self._block()
+        for j0 in range(0, self.n, step):
+            j1 = min(self.n, j0 + step)
+            Gt = K.gaussian_block(self._key, j0, j1 - j0, self.k, A.dtype, xp=xp,
+                                  device=array_device(A))
+            out = out + Gt.T @ A[j0:j1, :]
+        return out * (1.0 / math.sqrt(self.k))
+
+    def _apply_transpose_xp(self, Y, xp, K, params):
+        step = self._block()
+        blocks = [K.gaussian_block(self._key, j0, min(self.n, j0 + step) - j0, self.k, Y.dtype,
+                                   xp=xp, device=array_device(Y)) @ Y
+                  for j0 in range(0, self.n, step)]
+        return xp.concat(blocks, axis=0) * (1.0 / math.sqrt(self.k))
 
     def _apply(self, A):
         if sp.issparse(A) and A.format != "csr":

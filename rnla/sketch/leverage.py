@@ -7,10 +7,20 @@ import math
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
+from array_api_compat import device as array_device
 
 from rnla._deprecate import renamed_parameters
 from rnla._random import SeedLike, as_generator, spawn
-from rnla._validation import check_int, check_matrix, check_option, check_real, extreme_scale
+from rnla._validation import (
+    check_array,
+    check_int,
+    check_matrix,
+    check_namespace,
+    check_option,
+    check_real,
+    extreme_scale,
+)
+from rnla.backend import uses_cpu
 
 __all__ = ["leverage_scores"]
 
@@ -50,6 +60,30 @@ def _tall_r_factor(A, chunk_rows: int) -> np.ndarray:
         block = np.vstack([R, A[r0:r0 + chunk_rows].toarray()])
         R = scipy.linalg.qr(block, mode="r", check_finite=False)[0][: min(block.shape)]
     return R
+
+
+def _exact_namespace(A, xp, rcond: float):
+    """Exact scores of a dense array of any namespace (``xp.linalg``: QR, then SVD of R)."""
+    Q, R = xp.linalg.qr(A)
+    U, sv, _ = xp.linalg.svd(R, full_matrices=False)
+    rank = 0 if float(sv[0]) == 0 else int(xp.sum(xp.astype(sv > rcond * sv[0], xp.int64)))
+    if rank < A.shape[1]:
+        Q = Q @ U[:, :rank]
+    return xp.astype(xp.sum(Q * Q, axis=1), xp.float64)
+
+
+def _approx_namespace(A, xp, R, rcond: float, G: np.ndarray | None,
+                      block_rows: int = 2**16):
+    """Squared row norms of A N G (N from R's SVD; G a host JL matrix or None), by row
+    blocks of A, in A's namespace."""
+    _, sv, Vt = xp.linalg.svd(R, full_matrices=False)
+    rank = 0 if float(sv[0]) == 0 else int(xp.sum(xp.astype(sv > rcond * sv[0], xp.int64)))
+    N = Vt[:rank, :].T / sv[None, :rank]
+    if G is not None and G.shape[1] < rank:
+        N = N @ xp.asarray(G[:rank], dtype=N.dtype, device=array_device(A))
+    parts = [xp.sum((A[r0:min(A.shape[0], r0 + block_rows), :] @ N) ** 2, axis=1)
+             for r0 in range(0, A.shape[0], block_rows)]
+    return xp.astype(xp.concat(parts), xp.float64)
 
 
 def _exact(A, rcond: float) -> np.ndarray:
@@ -127,19 +161,25 @@ def leverage_scores(A, method: str = "exact", *, rcond: float | None = None,
     >>> leverage_scores(A)
     array([1., 1., 0., 0., 0.])
     """
-    A = check_matrix(A)
+    xp = check_namespace(A=A)
+    host = uses_cpu(xp)
+    A = check_matrix(A) if host else check_array(A, xp)
     check_option(method, "method", ("exact", "approx"))
     rng = as_generator(rng)
     n, d = A.shape
     if rcond is None:
-        rcond = max(n, d) * np.finfo(A.dtype).eps
+        rcond = max(n, d) * float(np.finfo(np.float32 if A.dtype == xp.float32
+                                           else np.float64).eps)
     rcond = check_real(rcond, "rcond", 0.0, 1.0)
     if n < d:
         raise ValueError(f"`A` must be tall (n >= d) for leverage scores; got shape {A.shape}")
-    scale = extreme_scale(A)
-    if scale != 1.0:  # entries near overflow or underflow: the scores do not change
-        A = A * scale
+    if host:
+        scale = extreme_scale(A)
+        if scale != 1.0:  # entries near overflow or underflow: the scores do not change
+            A = A * scale
     if method == "exact":
+        if not host:
+            return _exact_namespace(A, xp, rcond)
         return _exact(A, rcond).astype(np.float64, copy=False)
 
     from rnla.sketch import make_sketch
@@ -153,9 +193,15 @@ def leverage_scores(A, method: str = "exact", *, rcond: float | None = None,
         n_projections = math.ceil(8 * math.log(n) / eps**2)
     n_projections = check_int(n_projections, "n_projections", low=1)
     if sketch_size >= n:  # sketching cannot save work: exact is cheaper
+        if not host:
+            return _exact_namespace(A, xp, rcond)
         return _exact(A, rcond).astype(np.float64, copy=False)
     rng_sketch, rng_jl = spawn(rng, 2)
     SA = make_sketch(sketch, sketch_size, n, rng=rng_sketch) @ A
+    if not host:
+        R = xp.linalg.qr(SA)[1]
+        G = rng_jl.standard_normal((d, n_projections)) / math.sqrt(n_projections)
+        return _approx_namespace(A, xp, R, rcond, G)
     if sp.issparse(SA):
         SA = SA.toarray()
     R = scipy.linalg.qr(SA, mode="r", check_finite=False)[0][:d]

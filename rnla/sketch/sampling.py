@@ -5,12 +5,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from array_api_compat import array_namespace
 
 from rnla._deprecate import renamed_parameters
-from rnla._random import SeedLike
+from rnla._random import SeedLike, draw_key
 from rnla._validation import check_matrix, check_probabilities, check_real
 from rnla.backend import kernels
 from rnla.sketch._base import SketchOperator
+from rnla.sketch._draw import sample_by_probabilities, sample_rows
 
 __all__ = ["UniformSampling", "LeverageSampling"]
 
@@ -40,6 +42,12 @@ class _RowSampling(SketchOperator):
 
     def _apply_transpose(self, Y):
         return kernels().scatter_rows(Y, self._idx, self._weights, self.n)
+
+    def _apply_xp(self, A, xp, K, params):
+        return K.gather_rows(A, *params)
+
+    def _apply_transpose_xp(self, Y, xp, K, params):
+        return K.scatter_rows(Y, *params, self.n)
 
     def to_dense(self) -> np.ndarray:
         """The k x n matrix S as a dense array (for small n: tests, teaching).
@@ -92,12 +100,13 @@ class UniformSampling(_RowSampling):
                  dtype=None):
         self.replace = bool(replace)
         super().__init__(k, n, rng=rng, dtype=dtype)
-        if self.replace:
-            idx = self._rng.integers(0, self.n, self.k)
-        else:
-            idx = self._rng.choice(self.n, self.k, replace=False)
-        self._idx = np.sort(idx).astype(np.int64)
-        self._weights = np.full(self.k, math.sqrt(self.n / self.k))
+        self._key = draw_key(self._rng)
+        self._idx, self._weights = self._draw(kernels(), np, None)
+
+    def _draw(self, K, xp, device) -> tuple:
+        idx = sample_rows(K, self._key, self.n, self.k, self.replace, xp, device)
+        x = array_namespace(idx)
+        return idx, x.full(self.k, math.sqrt(self.n / self.k), dtype=x.float64, device=device)
 
     def _max_k(self, n: int) -> int | None:
         return None if self.replace else n
@@ -158,18 +167,15 @@ class LeverageSampling(_RowSampling):
         p = check_probabilities(probabilities, self.n)
         self.probabilities = p
         self.k_requested = self.k
-        if self.replace:
-            cdf = np.cumsum(p)
-            cdf /= cdf[-1]
-            # u < 1 = cdf[-1], and side="right" never lands on a row with p_i = 0
-            idx = np.sort(np.searchsorted(cdf, self._rng.random(self.k), side="right"))
-            self._weights = 1.0 / np.sqrt(self.k * p[idx])
-        else:
-            q = np.minimum(1.0, self.k * p)
-            idx = np.flatnonzero(self._rng.random(self.n) < q)
-            self._weights = 1.0 / np.sqrt(q[idx])
-            self.k = len(idx)
-        self._idx = idx.astype(np.int64)
+        self._key = draw_key(self._rng)
+        self._idx, self._weights = sample_by_probabilities(kernels(), self._key, p, self.k,
+                                                           self.replace)
+        self._idx, self._weights = np.asarray(self._idx), np.asarray(self._weights)
+        self.k = self._idx.shape[0]
+
+    def _draw(self, K, xp, device) -> tuple:
+        # the probabilities live on the host: only the k sampled rows and weights move
+        return xp.asarray(self._idx, device=device), xp.asarray(self._weights, device=device)
 
     def _max_k(self, n: int) -> int | None:
         return None if self.replace else n

@@ -75,7 +75,26 @@ class SparseSign(SketchOperator):
         self._scale = 1.0 / math.sqrt(self.s)
 
     def _apply(self, A):
-        return kernels().sparse_sign_apply(A, self._rows, self._signs, self._scale, self.k)
+        cpu = kernels()
+        if isinstance(A, np.ndarray):
+            return cpu.sparse_sign_apply(A, self._rows, self._signs, self._scale, self.k)
+        if A.format == "csr":
+            out = cpu.sparse_sign_apply_csr(A.indptr, A.indices, A.data, A.shape[1], self._rows,
+                                            self._signs, self._scale, self.k)
+            if out is not None:
+                return out
+            A = A.tocsc()
+        return cpu.sparse_sign_apply_csc(A.indptr, A.indices, A.data, self._rows, self._signs,
+                                         self._scale, self.k)
+
+    def _draw(self, K, xp, device) -> tuple:
+        return K.sparse_sign_draw(self._key, self.n, self.k, self.s, xp=xp, device=device)
+
+    def _apply_xp(self, A, xp, K, params):
+        return K.sparse_sign_apply(A, *params, self._scale, self.k)
+
+    def _apply_transpose_xp(self, Y, xp, K, params):
+        return K.sparse_sign_apply_transpose(Y, *params, self._scale, self.n)
 
     def _apply_transpose(self, Y):
         return kernels().sparse_sign_apply_transpose(

@@ -7,12 +7,15 @@ import math
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
+from array_api_compat import array_namespace
+from array_api_compat import device as array_device
 
 from rnla._deprecate import renamed_parameters
-from rnla._random import SeedLike
+from rnla._random import SeedLike, draw_key
 from rnla._validation import check_int
 from rnla.backend import kernels
 from rnla.sketch._base import SketchOperator
+from rnla.sketch._draw import random_signs, sample_rows
 
 __all__ = ["SRHT"]
 
@@ -78,13 +81,30 @@ class SRHT(SketchOperator):
         super().__init__(k, n, rng=rng, dtype=dtype)
         self.block_bytes = check_int(block_bytes, "block_bytes", low=1)
         self.n_padded = _next_pow2(self.n)
-        self._signs = (self._rng.integers(0, 2, self.n, dtype=np.int8) * 2 - 1)
-        if self.replace:
-            rows = self._rng.integers(0, self.n_padded, self.k)
-        else:
-            rows = self._rng.choice(self.n_padded, self.k, replace=False)
-        self._rows = np.sort(rows).astype(np.int64)
-        self._weights = np.full(self.k, 1.0 / math.sqrt(self.k))
+        self._keys = (draw_key(self._rng), draw_key(self._rng))
+        self._signs, self._rows, self._weights = self._draw(kernels(), np, None)
+
+    def _draw(self, K, xp, device) -> tuple:
+        """Signs (n), sorted sampled rows (k) and weights (k) from the streams."""
+        signs = random_signs(K, self._keys[0], self.n, xp, device)
+        rows = sample_rows(K, self._keys[1], self.n_padded, self.k, self.replace, xp, device)
+        x = array_namespace(rows)
+        return signs, rows, x.full(self.k, 1.0 / math.sqrt(self.k), dtype=x.float64,
+                                   device=device)
+
+    def _apply_xp(self, A, xp, K, params):
+        signs, rows, weights = params
+        n, d = A.shape
+        buf = A * xp.astype(signs, A.dtype)[:, None]
+        if self.n_padded > n:
+            buf = xp.concat([buf, xp.zeros((self.n_padded - n, d), dtype=A.dtype,
+                                           device=array_device(A))], axis=0)
+        return K.gather_rows(K.fwht(buf), rows, weights)
+
+    def _apply_transpose_xp(self, Y, xp, K, params):
+        signs, rows, weights = params
+        buf = K.fwht(K.scatter_rows(Y, rows, weights, self.n_padded))
+        return buf[:self.n, :] * xp.astype(signs, Y.dtype)[:, None]
 
     def _max_k(self, n: int) -> int | None:
         return None if self.replace else _next_pow2(n)
@@ -109,14 +129,14 @@ class SRHT(SketchOperator):
                 buf[:n] *= signs
             else:
                 np.multiply(A[:, c0:c1], signs, out=buf[:n])
-            cpu.fwht_inplace(buf)
+            cpu.fwht(buf)
             out[:, c0:c1] = cpu.gather_rows(buf, self._rows, self._weights)
         return out
 
     def _apply_transpose(self, Y):
         cpu = kernels()
         buf = cpu.scatter_rows(Y, self._rows, self._weights, self.n_padded)
-        cpu.fwht_inplace(buf)
+        cpu.fwht(buf)
         return buf[: self.n] * self._signs.astype(Y.dtype)[:, None]
 
     def to_dense(self) -> np.ndarray:

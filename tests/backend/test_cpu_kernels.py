@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from rnla.backend import cpu, get_namespace, kernels
+from rnla.backend.cpu import sketch as cpu_sketch
 
 
 @pytest.mark.parametrize("log_n", range(0, 11))
@@ -19,26 +20,26 @@ def test_fwht_equals_hadamard(log_n, dtype, order, d, rng):
     n = 2**log_n
     A = np.asarray(rng.standard_normal((n, d)), dtype=dtype, order=order)
     X = A.copy(order=order)
-    cpu.fwht_inplace(X)
+    cpu.fwht(X)
     ref = scipy.linalg.hadamard(n).astype(np.float64) @ A.astype(np.float64)
     tol = 8 * np.finfo(dtype).eps * np.sqrt(n) * log_n * np.abs(A).max() + 1e-300
     assert np.abs(X - ref).max() <= tol * np.sqrt(n)
-    cpu.fwht_inplace(X)  # H H = n I
+    cpu.fwht(X)  # H H = n I
     np.testing.assert_allclose(X, n * A, rtol=0, atol=n * tol * np.sqrt(n) + 1e-30)
 
 
 def test_fwht_vector_and_large_blocked(rng):
     v = rng.standard_normal(2**12)
     w = v.copy()
-    cpu.fwht_inplace(w)
+    cpu.fwht(w)
     np.testing.assert_allclose(w, scipy.linalg.hadamard(2**12) @ v, atol=1e-9)
     # large enough for several cache blocks and cross-block groups, both layouts
     n = 2**16
     for order, d in (("C", 24), ("F", 3), ("F", 1)):
         A = np.asarray(rng.standard_normal((n, d)), order=order)
         X = A.copy(order=order)
-        cpu.fwht_inplace(X)
-        cpu.fwht_inplace(X)
+        cpu.fwht(X)
+        cpu.fwht(X)
         np.testing.assert_allclose(X / n, A, atol=1e-10)
         # one column against an independent radix-2 reference (float64, exact ops)
         ref = A[:, 0].copy()
@@ -48,7 +49,7 @@ def test_fwht_vector_and_large_blocked(rng):
             ref = np.stack([ref[:, 0] + ref[:, 1], ref[:, 0] - ref[:, 1]], axis=1).reshape(-1)
             h *= 2
         Y = A.copy(order=order)
-        cpu.fwht_inplace(Y)
+        cpu.fwht(Y)
         np.testing.assert_allclose(Y[:, 0], ref, atol=1e-9)
 
 
@@ -59,7 +60,7 @@ def test_fwht_hypothesis(log_n, d, f_order, seed):
     A = np.random.default_rng(seed).standard_normal((n, d))
     A = np.asfortranarray(A) if f_order else A
     X = A.copy(order="K")
-    cpu.fwht_inplace(X)
+    cpu.fwht(X)
     np.testing.assert_allclose(X, scipy.linalg.hadamard(n) @ A, atol=1e-10 * n)
 
 
@@ -69,6 +70,19 @@ def _dense_sparse_sign(rows, signs, scale, k):
     for q in range(s):
         S[rows[:, q], np.arange(n)] += scale * signs[:, q]
     return S
+
+
+def _sparse_sign_any(X, rows, signs, scale, k):
+    """The kernel for X's storage: dense, CSR (None when over budget) or CSC."""
+    if isinstance(X, np.ndarray):
+        return cpu.sparse_sign_apply(X, rows, signs, scale, k)
+    if X.format == "csr":
+        out = cpu.sparse_sign_apply_csr(X.indptr, X.indices, X.data, X.shape[1], rows, signs,
+                                        scale, k)
+        if out is not None:
+            return out
+        X = X.tocsc()
+    return cpu.sparse_sign_apply_csc(X.indptr, X.indices, X.data, rows, signs, scale, k)
 
 
 @pytest.mark.parametrize("s", [1, 3, 8])
@@ -82,7 +96,7 @@ def test_sparse_sign_draw_and_apply(s, rng):
     A = rng.standard_normal((n, d))
     A[rng.random((n, d)) < 0.7] = 0
     for X in (A, np.asfortranarray(A), sp.csr_matrix(A), sp.csc_matrix(A)):
-        np.testing.assert_allclose(cpu.sparse_sign_apply(X, rows, signs, 0.5, k), S @ A,
+        np.testing.assert_allclose(_sparse_sign_any(X, rows, signs, 0.5, k), S @ A,
                                    atol=1e-12)
     Y = rng.standard_normal((k, 4))
     np.testing.assert_allclose(cpu.sparse_sign_apply_transpose(Y, rows, signs, 0.5, n),
@@ -112,13 +126,13 @@ def test_gather_scatter(rng):
     np.testing.assert_allclose(cpu.scatter_rows(Y, idx, w, 50), ref)
 
 
-def test_gaussian_fill_blocking_invariant_and_normal():
+def test_gaussian_block_blocking_invariant_and_normal():
     k, n = 64, 3000
-    whole = cpu.gaussian_fill(99, 0, np.empty((n, k)))
-    parts = np.vstack([cpu.gaussian_fill(99, j, np.empty((min(700, n - j), k)))
+    whole = cpu.gaussian_block(99, 0, n, k, np.float64)
+    parts = np.vstack([cpu.gaussian_block(99, j, min(700, n - j), k, np.float64)
                        for j in range(0, n, 700)])
     np.testing.assert_array_equal(whole, parts)
-    f32 = cpu.gaussian_fill(99, 0, np.empty((n, k), dtype=np.float32))
+    f32 = cpu.gaussian_block(99, 0, n, k, np.float32)
     np.testing.assert_allclose(f32, whole, rtol=1e-6, atol=1e-6)
     x = whole.ravel()
     m = x.size
@@ -134,21 +148,34 @@ def test_gaussian_fill_blocking_invariant_and_normal():
     assert stats.kstest(x, "norm").pvalue > 1e-6
 
 
+def _csr(A):
+    M = sp.csr_matrix(A)
+    return M.indptr, M.indices, M.data, M.shape[1]
+
+
 def test_namespace_and_kernels():
+    import array_api_strict as xps
+
+    from rnla.backend import generic_kernels, gpu, xp
+
     assert get_namespace(np.zeros(3), None) is np
     assert kernels(np) is cpu
-    with pytest.raises(NotImplementedError):
-        kernels(object())
+    assert kernels(get_namespace(xps.asarray([1.0]))) is xp
+    with generic_kernels():
+        assert kernels(get_namespace(np.zeros(3))) is xp
+    assert sorted(gpu.__all__) == sorted(xp.__all__)
+    assert set(xp.__all__) <= set(cpu.__all__)  # one contract: same names everywhere
 
 
 def test_sparse_sign_fallback_paths(monkeypatch, rng):
     """Column-split and CSR->CSC paths, taken when per-thread partials exceed the budget."""
-    monkeypatch.setattr(cpu, "_PARTIALS_BUDGET", 0)
+    monkeypatch.setattr(cpu_sketch, "_PARTIALS_BUDGET", 0)
     n, k, s = 3000, 40, 4
     A = rng.standard_normal((n, 17))
     A[rng.random(A.shape) < 0.5] = 0
     rows, signs = cpu.sparse_sign_draw(3, n, k, s)
     S = _dense_sparse_sign(rows, signs, 0.5, k)
+    assert cpu.sparse_sign_apply_csr(*_csr(A), rows, signs, 0.5, k) is None
     for X in (A, sp.csr_matrix(A)):
-        np.testing.assert_allclose(cpu.sparse_sign_apply(X, rows, signs, 0.5, k), S @ A,
+        np.testing.assert_allclose(_sparse_sign_any(X, rows, signs, 0.5, k), S @ A,
                                    atol=1e-12)

@@ -1,7 +1,8 @@
-"""Numba kernels for the CPU backend.
+"""Numba kernels of the sketch operators (CPU backend).
 
 Kernels are array-in/array-out, typed, and never validate: callers in
-``rnla.sketch`` fix dtype and memory layout first.  Randomness reaches kernels
+``rnla.sketch`` fix dtype and memory layout first.  Sparse matrices reach them as
+their CSR/CSC component arrays.  Randomness reaches kernels
 only as integer keys; each kernel derives a counter-based stream per column of
 the sketch (splitmix64), so results do not depend on the number of threads or on
 how the work is blocked.
@@ -15,28 +16,22 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from rnla.backend._cpu_features import cos_phase_inplace, cos_sin_inplace, sinc_box_sum
-from rnla.backend._cpu_lp import coordinate_steps, dbscd_steps, lp_certificates, lp_penalties
+from rnla.backend._streams import GOLDEN, MIX1, MIX2, ZIG_F, ZIG_R, ZIG_X
 
 __all__ = [
-    "fwht_inplace",
+    "uniforms",
+    "gaussian_block",
+    "fwht",
     "sparse_sign_draw",
     "sparse_sign_apply",
+    "sparse_sign_apply_csr",
+    "sparse_sign_apply_csc",
     "sparse_sign_apply_transpose",
-    "gaussian_fill",
     "gather_rows",
     "scatter_rows",
-    "normal_residual",
-    "lp_penalties",
-    "dbscd_steps",
-    "coordinate_steps",
-    "lp_certificates",
-    "cos_sin_inplace",
-    "cos_phase_inplace",
-    "sinc_box_sum",
 ]
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_GOLDEN = np.uint64(GOLDEN)
 _CACHE_BUDGET = 512 * 1024  # bytes of one L2-resident FWHT block
 _PARTIALS_BUDGET = 256 * 2**20  # bytes of per-chunk partial sums in sparse-sign kernels
 #: row chunks of the sparse-sign kernels, fixed whatever the thread count (bitwise
@@ -50,8 +45,8 @@ _SKETCH_ROW_CHUNKS = 2
 @njit(inline="always")
 def _mix64(z):
     """splitmix64 finaliser: a bijective avalanche mix of a 64-bit word."""
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(MIX1)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(MIX2)
     return z ^ (z >> np.uint64(31))
 
 
@@ -67,23 +62,6 @@ def _uniform(z):
     return np.float64(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
-def _ziggurat_tables(layers: int = 256):
-    """Marsaglia–Tsang ziggurat tables for the standard normal, 256 layers.
-
-    ``x[i]`` are the layer edges (x[1] = r, x[256] = 0, x[0] = v / f(r) for the
-    base strip and tail), ``f[i] = exp(-x[i]^2 / 2)``; each layer has area v.
-    """
-    r, v = 3.6541528853610088, 0.00492867323399
-    x = np.empty(layers + 1)
-    x[0] = v / math.exp(-0.5 * r * r)
-    x[1] = r
-    for i in range(1, layers - 1):
-        x[i + 1] = math.sqrt(-2.0 * math.log(v / x[i] + math.exp(-0.5 * x[i] * x[i])))
-    x[layers] = 0.0
-    return x, np.exp(-0.5 * x * x), r
-
-
-_ZIG_X, _ZIG_F, _ZIG_R = _ziggurat_tables()
 
 
 @njit(inline="always")
@@ -121,13 +99,34 @@ def _gaussian_fill(key, j0, out, zx, zf, r):
             out[t, i] = v
 
 
-def gaussian_fill(key: int, j0: int, out: np.ndarray) -> np.ndarray:
-    """Fill ``out`` (B x k, C order) with columns ``j0 .. j0+B-1`` of a k x n N(0,1) matrix.
+def gaussian_block(key: int, j0: int, count: int, k: int, dtype, *, xp=None,
+                   device=None) -> np.ndarray:
+    """Columns ``j0 .. j0+count-1`` of a k x n N(0, 1) matrix, as a count x k C-order array.
 
-    Column ``j`` of the matrix is stream ``j`` of ``key``: the same entries
-    whatever the block boundaries or the number of threads.
+    Column ``j`` is stream ``j`` of ``key`` (ziggurat draws in float64, rounded to
+    ``dtype``): the same entries whatever the block boundaries, the number of
+    threads or the backend.  ``xp`` and ``device`` are accepted for the common
+    kernel signature (numpy only here).
     """
-    _gaussian_fill(np.uint64(key), np.uint64(j0), out, _ZIG_X, _ZIG_F, _ZIG_R)
+    out = np.empty((count, k), dtype=dtype)
+    _gaussian_fill(np.uint64(key), np.uint64(j0), out, ZIG_X, ZIG_F, ZIG_R)
+    return out
+
+
+@njit(parallel=True, cache=True)
+def _uniforms(key, j0, out):
+    for t in prange(out.shape[0]):
+        out[t] = _uniform(_mix64(_stream_start(key, j0 + t) + _GOLDEN))
+
+
+def uniforms(key: int, j0: int, count: int, *, xp=None, device=None) -> np.ndarray:
+    """The first uniform draw in [0, 1) of streams ``j0 .. j0+count-1`` of ``key`` (float64).
+
+    Signs, row samples and Bernoulli draws of the sketches come from these, so
+    they are the same on every backend.
+    """
+    out = np.empty(count, dtype=np.float64)
+    _uniforms(np.uint64(key), np.uint64(j0), out)
     return out
 
 
@@ -253,8 +252,8 @@ def _blocking(n: int, width: int, itemsize: int) -> tuple[int, int]:
     return block, group
 
 
-def fwht_inplace(X: np.ndarray) -> np.ndarray:
-    """Unnormalised fast Walsh–Hadamard transform along axis 0, in place.
+def fwht(X: np.ndarray) -> np.ndarray:
+    """Unnormalised fast Walsh–Hadamard transform along axis 0, in place (X is returned).
 
     ``X`` is 1-D or 2-D, C- or F-contiguous, float32/float64, and its length
     along axis 0 is a power of two.  On return ``X`` holds ``H_n @ X`` with
@@ -284,7 +283,7 @@ def fwht_inplace(X: np.ndarray) -> np.ndarray:
                 _fwht_rows_parallel(Y, block, group)
                 _fwht_columns(Y, 1, 1)
     else:
-        raise ValueError("fwht_inplace needs a C- or F-contiguous array")
+        raise ValueError("fwht needs a C- or F-contiguous array")
     return X
 
 
@@ -313,7 +312,8 @@ def _sparse_sign_draw(key, n, k, s, rows, signs):
             signs[i, q] = 1 if (z >> np.uint64(q)) & np.uint64(1) else -1
 
 
-def sparse_sign_draw(key: int, n: int, k: int, s: int) -> tuple[np.ndarray, np.ndarray]:
+def sparse_sign_draw(key: int, n: int, k: int, s: int, *, xp=None, device=None
+                     ) -> tuple[np.ndarray, np.ndarray]:
     """Rows (n x s, int32, distinct within a row) and signs (n x s, int8) of a
     k x n sparse sign matrix with s nonzeros per column; stream ``i`` of ``key``
     gives column ``i``.
@@ -416,33 +416,49 @@ def _ss_csc(indptr, indices, data, k, rows, signs, scale):
     return out_t
 
 
-def sparse_sign_apply(A, rows: np.ndarray, signs: np.ndarray, scale: float, k: int) -> np.ndarray:
+def _row_chunks(n: int, k: int, d: int, itemsize: int) -> int:
+    """Row chunks with private k x d partial sums: their number depends on n only, never on
+    the thread count, so the summation order (and the result) is the same for any threads;
+    0 when the partial sums would not fit in ``_PARTIALS_BUDGET``."""
+    nchunk = max(1, min(_SKETCH_ROW_CHUNKS, n // 1024))
+    return nchunk if nchunk * k * d * itemsize <= _PARTIALS_BUDGET else 0
+
+
+def sparse_sign_apply(A: np.ndarray, rows: np.ndarray, signs: np.ndarray, scale: float,
+                      k: int) -> np.ndarray:
     """Dense ``S @ A`` for the k x n sparse sign matrix ``S[rows[i,q], i] = scale*signs[i,q]``.
 
-    ``A`` is a C- or F-contiguous ndarray or a CSR/CSC matrix; cost O(nnz(A) s).
-    The result is a dense k x d array in A's dtype.  C-order and CSR inputs are
-    split into at most ``_SKETCH_ROW_CHUNKS`` row chunks (a number fixed by n), with
-    private partial sums (up to ``_PARTIALS_BUDGET`` bytes; beyond it columns are
-    split instead): the result is bitwise the same for any thread count.  F-order and CSC inputs
-    are split by columns: reproducible for any thread count.
+    ``A`` is a C- or F-contiguous n x d array; cost O(n d s).  The result is a
+    dense k x d array in A's dtype.  C-order input is split into at most
+    ``_SKETCH_ROW_CHUNKS`` row chunks (a number fixed by n) with private partial
+    sums (up to ``_PARTIALS_BUDGET`` bytes; beyond it columns are split instead);
+    F-order input is split by columns: bitwise the same for any thread count.
     """
-    nthreads = numba.get_num_threads()
-    # row chunks with private partial sums: their number depends on n only, never on the
-    # thread count, so the summation order (and the result) is the same for any threads
-    nchunk = max(1, min(_SKETCH_ROW_CHUNKS, A.shape[0] // 1024))
-    partials_fit = nchunk * k * A.shape[1] * A.dtype.itemsize <= _PARTIALS_BUDGET
-    if isinstance(A, np.ndarray):
-        if not A.flags.c_contiguous:
-            return _ss_dense_f(A.T, rows, signs, scale, k).T
-        if partials_fit:
-            return _ss_dense_c_rows(A, rows, signs, scale, k, nchunk)
-        return _ss_dense_c_cols(A, rows, signs, scale, k, nthreads)
-    if A.format == "csr":
-        if partials_fit:
-            return _ss_csr(A.indptr, A.indices, A.data, A.shape[1], rows, signs, scale, k,
-                           nchunk)
-        A = A.tocsc()
-    return _ss_csc(A.indptr, A.indices, A.data, k, rows, signs, scale).T
+    if not A.flags.c_contiguous:
+        return _ss_dense_f(A.T, rows, signs, scale, k).T
+    nchunk = _row_chunks(A.shape[0], k, A.shape[1], A.dtype.itemsize)
+    if nchunk:
+        return _ss_dense_c_rows(A, rows, signs, scale, k, nchunk)
+    return _ss_dense_c_cols(A, rows, signs, scale, k, numba.get_num_threads())
+
+
+def sparse_sign_apply_csr(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, d: int,
+                          rows: np.ndarray, signs: np.ndarray, scale: float, k: int
+                          ) -> np.ndarray | None:
+    """``S @ A`` for an n x d CSR matrix A given by its component arrays, by row chunks
+    with private partial sums; ``None`` when those would not fit in ``_PARTIALS_BUDGET``
+    (the caller then uses the CSC kernel).  Cost O(nnz(A) s)."""
+    nchunk = _row_chunks(indptr.shape[0] - 1, k, d, data.dtype.itemsize)
+    if not nchunk:
+        return None
+    return _ss_csr(indptr, indices, data, d, rows, signs, scale, k, nchunk)
+
+
+def sparse_sign_apply_csc(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray,
+                          rows: np.ndarray, signs: np.ndarray, scale: float, k: int
+                          ) -> np.ndarray:
+    """``S @ A`` for a CSC matrix A given by its component arrays, split by columns."""
+    return _ss_csc(indptr, indices, data, k, rows, signs, scale).T
 
 
 @njit(parallel=True, cache=True, fastmath={"contract"})
@@ -509,97 +525,3 @@ def _scatter_rows(Y, idx, w, n):
 def scatter_rows(Y: np.ndarray, idx: np.ndarray, w: np.ndarray, n: int) -> np.ndarray:
     """The transpose of ``gather_rows``: ``out[idx[t]] += w[t] * Y[t]`` into n rows."""
     return _scatter_rows(np.ascontiguousarray(Y), idx, w, n)
-
-
-# ----------------------------------------------------- fused least-squares passes
-
-_ROWS_PER_CHUNK = 4096  # rows per reduction chunk: chunks, not threads, fix the summation order
-
-
-@njit(parallel=True, cache=True, fastmath={"contract", "reassoc"})
-def _nr_dense(A, Xt, B, has_b, nchunk):
-    n, d = A.shape
-    m = Xt.shape[0]
-    partial = np.zeros((nchunk, m, d))
-    rr = np.zeros((nchunk, m))
-    for t in prange(nchunk):
-        lo = t * n // nchunk
-        hi = (t + 1) * n // nchunk
-        P = partial[t]
-        for i in range(lo, hi):
-            a = A[i]
-            for c in range(m):
-                x = Xt[c]
-                s = 0.0
-                for j in range(d):
-                    s += a[j] * x[j]
-                r = (B[i, c] - s) if has_b else -s
-                rr[t, c] += r * r
-                g = P[c]
-                for j in range(d):
-                    g[j] += r * a[j]
-    return partial, rr
-
-
-@njit(parallel=True, cache=True, fastmath={"contract", "reassoc"})
-def _nr_csr(indptr, indices, data, d, Xt, B, has_b, nchunk):
-    n = indptr.shape[0] - 1
-    m = Xt.shape[0]
-    partial = np.zeros((nchunk, m, d))
-    rr = np.zeros((nchunk, m))
-    for t in prange(nchunk):
-        lo = t * n // nchunk
-        hi = (t + 1) * n // nchunk
-        P = partial[t]
-        for i in range(lo, hi):
-            for c in range(m):
-                x = Xt[c]
-                s = 0.0
-                for p in range(indptr[i], indptr[i + 1]):
-                    s += data[p] * x[indices[p]]
-                r = (B[i, c] - s) if has_b else -s
-                rr[t, c] += r * r
-                g = P[c]
-                for p in range(indptr[i], indptr[i + 1]):
-                    g[indices[p]] += r * data[p]
-    return partial, rr
-
-
-@njit(cache=True)
-def _sum_chunks(partial, rr):
-    G = partial[0].copy()
-    tot = rr[0].copy()
-    for t in range(1, partial.shape[0]):
-        G += partial[t]
-        tot += rr[t]
-    return G, tot
-
-
-def normal_residual(A, X: np.ndarray, B: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """``G = A^T (B - A X)`` and the squared column norms of ``B - A X``, in one pass over A.
-
-    ``A`` is n x d (C- or F-contiguous ndarray, CSR or CSC matrix, float32 or
-    float64), ``X`` is d x m and ``B`` n x m (float64); ``B=None`` means zero,
-    which gives ``-A^T A X`` and the squared norms of ``A X``.  For C-order and
-    CSR input each row of A is read once and used twice while it is in cache
-    (``r_i = b_i - a_i x``, then ``g += r_i a_i``), accumulating in float64; the
-    rows are cut into chunks that depend only on n, so the summation order, and
-    hence the result, does not depend on the number of threads.  F-order and
-    CSC input take two passes through BLAS / scipy.sparse.  Returns ``(G, rr)``
-    of shapes (d, m) and (m,).
-    """
-    n, d = A.shape
-    m = X.shape[1]
-    nchunk = max(1, min(256, n // _ROWS_PER_CHUNK, _PARTIALS_BUDGET // max(1, 8 * m * d)))
-    Xt = np.ascontiguousarray(X.T, dtype=np.float64)
-    has_b = B is not None
-    Bc = np.ascontiguousarray(B, dtype=np.float64) if has_b else np.zeros((1, m))
-    if isinstance(A, np.ndarray) and A.flags.c_contiguous:
-        G, rr = _sum_chunks(*_nr_dense(A, Xt, Bc, has_b, nchunk))
-        return G.T, rr
-    if not isinstance(A, np.ndarray) and A.format == "csr":
-        G, rr = _sum_chunks(*_nr_csr(A.indptr, A.indices, A.data, d, Xt, Bc, has_b, nchunk))
-        return G.T, rr
-    R = -(A @ X) if not has_b else Bc - A @ X
-    R = np.asarray(R, dtype=np.float64)
-    return np.asarray(A.T @ R, dtype=np.float64), np.einsum("ij,ij->j", R, R)

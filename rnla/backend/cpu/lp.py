@@ -1,4 +1,4 @@
-r"""Numba kernels of the positive-LP solvers (re-exported by ``rnla.backend.cpu``).
+r"""Numba kernels of the positive-LP solvers (CPU backend).
 
 A is held as CSC arrays ``(indptr, indices, data)`` of the m x n packing matrix,
 i.e. the CSR of :math:`A^T`, so :math:`q = A^T p` is one dot product per column,

@@ -1,5 +1,4 @@
-r"""Numba kernels of the Fourier feature maps and the box discrepancy (re-exported by
-``rnla.backend.cpu``).
+r"""Numba kernels of the Fourier feature maps and the box discrepancy (CPU backend).
 
 The feature kernels turn :math:`Z = XW` into :math:`\cos Z, \sin Z` in place.  They
 evaluate sine and cosine together with one argument reduction: :math:`z = j\pi/2 + r`,
@@ -19,7 +18,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["cos_sin_inplace", "cos_phase_inplace", "sinc_box_sum"]
+__all__ = ["cos_sin", "cos_phase", "sinc_box_sum"]
 
 _PIO2_1 = 1.57079632673412561417e00  # first 33 bits of pi/2
 _PIO2_2 = 6.07710050630396597660e-11  # next 33 bits
@@ -61,8 +60,7 @@ def _row_max_abs(row, s):
 
 
 @njit(parallel=True, cache=True, fastmath={"contract"})
-def cos_sin_inplace(out, s, scale):
-    """``out[:, :s]`` holds Z on entry; on exit ``out = scale [cos Z, sin Z]`` (n x 2s)."""
+def _cos_sin(out, s, scale):
     for i in prange(out.shape[0]):
         row = out[i]
         if _row_max_abs(row, s) < _REDUCTION_LIMIT:
@@ -78,8 +76,7 @@ def cos_sin_inplace(out, s, scale):
 
 
 @njit(parallel=True, cache=True, fastmath={"contract"})
-def cos_phase_inplace(out, phase, scale):
-    """``out`` holds Z on entry; on exit ``out = scale cos(Z + phase)`` (phase per column)."""
+def _cos_phase(out, phase, scale):
     s = out.shape[1]
     for i in prange(out.shape[0]):
         row = out[i]
@@ -89,6 +86,18 @@ def cos_phase_inplace(out, phase, scale):
         else:
             for k in range(s):
                 row[k] = scale * math.cos(np.float64(row[k]) + phase[k])
+
+
+def cos_sin(out: np.ndarray, s: int, scale: float) -> np.ndarray:
+    """``scale [cos Z, sin Z]`` (n x 2s) for ``Z = out[:, :s]``, written over ``out``."""
+    _cos_sin(out, s, scale)
+    return out
+
+
+def cos_phase(out: np.ndarray, phase: np.ndarray, scale: float) -> np.ndarray:
+    """``scale cos(Z + phase)`` (phase per column) for ``Z = out``, written over ``out``."""
+    _cos_phase(out, phase, scale)
+    return out
 
 
 @njit(inline="always")

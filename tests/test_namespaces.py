@@ -1,0 +1,219 @@
+"""Namespace in, namespace out: the generic Array-API kernels against the numba ones.
+
+Every result computed on ``array_api_strict`` arrays, or on numpy arrays through
+``rnla.backend.generic_kernels()``, comes back in the input's namespace and agrees
+with the numba path as the design's reproducibility table says: sketch entries
+bitwise, ``S @ A`` to 1e-12 relative, solvers to 1e-10 relative in x.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+import pytest
+
+import rnla
+from rnla.backend import generic_kernels
+from rnla.features import box_discrepancy_squared
+
+xps = pytest.importorskip("array_api_strict")
+
+KINDS = ["gaussian", "srht", "countsketch", "sparse_sign", "uniform"]
+
+
+@contextlib.contextmanager
+def _nothing():
+    yield
+
+
+NAMESPACES = {
+    # name: (context, wrap, unwrap, expected array type)
+    "numpy-generic": (generic_kernels, lambda a: a, np.asarray, np.ndarray),
+    "array_api_strict": (_nothing, xps.asarray, np.from_dlpack, type(xps.asarray(1.0))),
+}
+
+
+@pytest.fixture(params=list(NAMESPACES))
+def ns(request):
+    context, wrap, unwrap, kind = NAMESPACES[request.param]
+    with context():
+        yield wrap, unwrap, kind
+
+
+def _rel(a, b):
+    return np.abs(a - b).max() / max(np.abs(a).max(), 1e-300)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sketch_matches_numba(ns, kind, dtype, rng):
+    wrap, unwrap, array_type = ns
+    n, d, k = 1500, 7, 60
+    A = rng.standard_normal((n, d)).astype(dtype)
+    Y = rng.standard_normal((k, 3)).astype(dtype)
+    S = rnla.make_sketch(kind, k, n, rng=11)
+    SA = S @ wrap(A)
+    assert isinstance(SA, array_type) and SA.shape == (k, d)
+    reference = rnla.make_sketch(kind, k, n, rng=11)
+    with _host():
+        expected, expected_t = reference @ A, reference.T @ Y
+        expected_v = reference @ A[:, 0]
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    assert unwrap(SA).dtype == dtype
+    assert _rel(expected, unwrap(SA)) <= tol
+    assert _rel(expected_t, unwrap(S.T @ wrap(Y))) <= tol
+    assert _rel(expected_v, unwrap(S @ wrap(A[:, 0]))) <= tol
+
+
+@contextlib.contextmanager
+def _host():
+    """The numba path, even inside generic_kernels()."""
+    from rnla.backend import _GENERIC
+
+    token = _GENERIC.set(False)
+    try:
+        yield
+    finally:
+        _GENERIC.reset(token)
+
+
+def test_drawn_entries_are_bitwise_equal():
+    from rnla.backend import cpu
+    from rnla.backend import xp as generic
+
+    np.testing.assert_array_equal(cpu.uniforms(5, 7, 999),
+                                  np.from_dlpack(generic.uniforms(5, 7, 999, xp=xps)))
+    rows, signs = cpu.sparse_sign_draw(9, 3000, 50, 8)
+    rows2, signs2 = generic.sparse_sign_draw(9, 3000, 50, 8, xp=xps)
+    np.testing.assert_array_equal(rows, np.from_dlpack(rows2))
+    np.testing.assert_array_equal(signs, np.from_dlpack(signs2))
+    G = cpu.gaussian_block(77, 10, 2000, 40, np.float64)
+    G2 = np.from_dlpack(generic.gaussian_block(77, 10, 2000, 40, xps.float64, xp=xps))
+    # 1 ulp: exp/log come from the namespace
+    np.testing.assert_array_max_ulp(G, G2, maxulp=1)
+
+
+# Golden values: a seeded sketch must not change silently between versions.
+GOLDEN = {
+    "gaussian": [[-0.78558471462, -0.023608811415, 0.068714613454, -0.653911186784,
+                  -0.134275334031],
+                 [0.116532842519, -0.056555789532, 0.165587515445, 0.45640071119,
+                  -0.910052080225]],
+    "srht": [[-0.5, -0.5, 0.5, -0.5, -0.5], [-0.5, -0.5, 0.5, -0.5, -0.5]],
+    "countsketch": [[-1.0, 0.0, 0.0, 1.0, 0.0], [0.0, -1.0, 0.0, 0.0, -1.0]],
+    "sparse_sign": [[-0.5, 0.5, -0.5, -0.5, -0.5], [-0.5, -0.5, -0.5, 0.5, -0.5]],
+    "uniform": [[1.581138830084, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.581138830084, 0.0]],
+}
+
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("kind", KINDS)
+def test_golden_entries(kind):
+    S = rnla.make_sketch(kind, 4, 10, rng=2024)
+    np.testing.assert_allclose(S.to_dense()[:2, :5], GOLDEN[kind], rtol=0, atol=1e-11)
+
+
+@pytest.mark.smoke
+def test_golden_leverage_sample():
+    S = rnla.sketch.LeverageSampling(4, 10, probabilities=np.arange(1, 11) / 55, rng=2024)
+    assert S.indices.tolist() == [0, 3, 6, 7]
+    np.testing.assert_allclose(S.weights, [3.708099243548, 1.854049621774, 1.401529776453,
+                                           1.311011060213], rtol=1e-11)
+
+
+@pytest.mark.parametrize("replace", [True, False])
+def test_leverage_sampling_applies_in_namespace(ns, replace, rng):
+    wrap, unwrap, array_type = ns
+    A = rng.standard_normal((800, 5))
+    S = rnla.sketch.LeverageSampling.from_matrix(A, 40, replace=replace, rng=3)
+    out = S @ wrap(A)
+    assert isinstance(out, array_type)
+    with _host():
+        np.testing.assert_array_equal(unwrap(out), S @ A)
+
+
+@pytest.mark.parametrize("method", ["direct", "precondition", "auto"])
+@pytest.mark.parametrize("ridge", [False, True])
+def test_lstsq_matches_numpy(ns, method, ridge, rng):
+    wrap, unwrap, array_type = ns
+    n, d = 4000, 30
+    A = rng.standard_normal((n, d)) * np.logspace(0, 2, d)
+    b = A @ rng.standard_normal(d) + 0.1 * rng.standard_normal(n)
+    solve = (lambda A, b, **kw: rnla.ridge(A, b, 2.0, **kw)) if ridge else rnla.lstsq
+    result = solve(wrap(A), wrap(b), method=method, rng=5)
+    assert isinstance(result.x, array_type) and result.converged
+    with _host():
+        expected = solve(A, b, method="direct").x
+    assert np.linalg.norm(unwrap(result.x) - expected) <= 1e-10 * np.linalg.norm(expected)
+
+
+def test_lstsq_multiple_rhs_and_float32(ns, rng):
+    wrap, unwrap, _ = ns
+    A = rng.standard_normal((3000, 10))
+    B = rng.standard_normal((3000, 3))
+    X = unwrap(rnla.lstsq(wrap(A), wrap(B), method="precondition", rng=1).x)
+    np.testing.assert_allclose(X, np.linalg.lstsq(A, B, rcond=None)[0], rtol=1e-10, atol=1e-12)
+    x32 = rnla.lstsq(wrap(A.astype(np.float32)), wrap(B[:, 0].astype(np.float32))).x
+    assert unwrap(x32).dtype == np.float32
+
+
+@pytest.mark.parametrize("method", ["exact", "approx"])
+def test_leverage_scores_match(ns, method, rng):
+    wrap, unwrap, array_type = ns
+    A = rng.standard_normal((2000, 6))
+    A[:, 5] = A[:, 4]  # rank 5
+    h = rnla.leverage_scores(wrap(A), method, rng=2)
+    assert isinstance(h, array_type)
+    with _host():
+        expected = rnla.leverage_scores(A, method, rng=2)
+    assert _rel(expected, unwrap(h)) <= 1e-10
+
+
+@pytest.mark.parametrize("sequence", ["auto", "halton", "orf", "sorf", "mc"])
+@pytest.mark.parametrize("kind", ["cos_sin", "cos_phase"])
+def test_fourier_features_match(ns, sequence, kind, rng):
+    wrap, unwrap, array_type = ns
+    X = rng.standard_normal((300, 4))
+    Z = rnla.fourier_features(wrap(X), 32, sequence=sequence, kind=kind, bandwidth="median",
+                              rng=4)
+    assert isinstance(Z, array_type)
+    with _host():
+        expected = rnla.fourier_features(X, 32, sequence=sequence, kind=kind,
+                                         bandwidth="median", rng=4)
+    np.testing.assert_allclose(unwrap(Z), expected, rtol=0, atol=1e-13)
+
+
+def test_box_discrepancy_matches(ns, rng):
+    wrap, unwrap, array_type = ns
+    W = rng.standard_normal((25, 3))
+    b = np.array([1.0, 2.0, 0.5])
+    value, grad = box_discrepancy_squared(wrap(W), wrap(b), gradient=True)
+    assert isinstance(grad, array_type)
+    with _host():
+        v_ref, g_ref = box_discrepancy_squared(W, b, gradient=True)
+    assert abs(value - v_ref) <= 1e-12 * abs(v_ref)
+    np.testing.assert_allclose(unwrap(grad), g_ref, rtol=1e-10, atol=1e-14)
+
+
+def test_bad_input_in_namespace(rng):
+    A = xps.asarray(rng.standard_normal((100, 3)))
+    S = rnla.make_sketch("gaussian", 10, 100, rng=0)
+    with pytest.raises(TypeError, match="one array library"):
+        rnla.lstsq(A, rng.standard_normal(100))
+    with pytest.raises(TypeError, match="`A` must be real"):
+        S @ xps.asarray(np.ones((100, 2), dtype=np.complex128))
+    with pytest.raises(ValueError, match="`A` must contain only finite values; got NaN"):
+        bad = np.ones((100, 2))
+        bad[3, 1] = np.nan
+        S @ xps.asarray(bad)
+    with pytest.raises(ValueError, match="`A` must have 100 rows"):
+        S @ xps.asarray(np.ones((99, 2)))
+    with pytest.raises(ValueError, match="`x0` is supported for numpy arrays only"):
+        rnla.lstsq(A, xps.asarray(np.ones(100)), x0=xps.asarray(np.zeros(3)))
+    with pytest.raises(ValueError, match="rank-deficient"):
+        rnla.lstsq(xps.asarray(np.ones((100, 3))), xps.asarray(np.ones(100)), method="direct")
+    with pytest.raises(TypeError, match="numpy arrays and scipy.sparse matrices only"):
+        rnla.lp.solve_packing(xps.asarray(np.ones((3, 3))))
+    ints = S @ xps.asarray(np.ones((100, 2), dtype=np.int64))
+    assert ints.dtype == xps.float64
