@@ -47,7 +47,7 @@ def _refuse_dask(value, name: str) -> None:
                         "if it fits in memory)")
 
 
-def check_host(value, name: str, what: str = "rnla") -> None:
+def check_host(value, name: str, what: str = "this part of rnla") -> None:
     """Refuse an array of another library (Dask, CuPy, torch, any Array-API array that is
     not numpy) with a ``TypeError``, for the host-only parts of rnla (``what``), which
     compute on numpy arrays and scipy.sparse matrices and never convert another

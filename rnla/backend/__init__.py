@@ -33,6 +33,16 @@ def get_namespace(*arrays) -> ModuleType:
     numpy arrays, scipy.sparse matrices, lists and scalars count as numpy (the
     plain ``numpy`` module is returned for them, unless ``generic_kernels()`` is
     active); mixing namespaces raises ``TypeError``.
+
+    Parameters
+    ----------
+    *arrays : array objects or None
+        The inputs of one call.
+
+    Returns
+    -------
+    module
+        ``numpy``, or the ``array_api_compat`` namespace of the inputs.
     """
     found = [array_api_compat.array_namespace(a) for a in arrays
              if a is not None and hasattr(a, "__array_namespace__")
@@ -46,12 +56,34 @@ def get_namespace(*arrays) -> ModuleType:
 
 
 def uses_cpu(xp: ModuleType) -> bool:
-    """Whether namespace ``xp`` runs on the numba kernels (numpy outside ``generic_kernels()``)."""
+    """Whether namespace ``xp`` runs on the numba kernels (numpy outside ``generic_kernels()``).
+
+    Parameters
+    ----------
+    xp : module
+        A namespace from ``get_namespace``.
+
+    Returns
+    -------
+    bool
+    """
     return xp is np
 
 
 def kernels(xp: ModuleType = np) -> ModuleType:
-    """Return the kernel set for namespace ``xp``: ``cpu``, ``gpu`` or ``xp``."""
+    """Return the kernel set for namespace ``xp``: ``cpu``, ``gpu`` or ``xp``.
+
+    Parameters
+    ----------
+    xp : module, default=numpy
+        A namespace from ``get_namespace``.
+
+    Returns
+    -------
+    module
+        ``rnla.backend.cpu`` for numpy, ``rnla.backend.gpu`` for CuPy,
+        ``rnla.backend.xp`` for any other namespace.
+    """
     if uses_cpu(xp):
         from rnla.backend import cpu
 
@@ -69,6 +101,10 @@ def kernels(xp: ModuleType = np) -> ModuleType:
 def generic_kernels():
     """Within this context numpy inputs run on the generic Array-API kernels
     (``rnla.backend.xp``) instead of numba: for cross-checking the two sets.
+
+    Yields
+    ------
+    None
 
     Examples
     --------
@@ -88,8 +124,20 @@ def generic_kernels():
 
 
 def to_host(a) -> np.ndarray:
-    """Return ``a`` as a host (numpy) array (numpy inputs unchanged).  rnla calls it only
-    on small arrays (of the size of a sketch or a set of frequencies, never n-sized)."""
+    """Return ``a`` as a host (numpy) array (numpy inputs unchanged).
+
+    rnla calls it only on small arrays (of the size of a sketch or a set of
+    frequencies, never n-sized).
+
+    Parameters
+    ----------
+    a : array
+        An array of any namespace.
+
+    Returns
+    -------
+    ndarray
+    """
     if isinstance(a, np.ndarray):
         return a
     if array_api_compat.is_cupy_array(a):

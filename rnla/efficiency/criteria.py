@@ -40,7 +40,7 @@ import scipy.linalg as sla
 from rnla._deprecate import renamed_parameters
 from rnla._random import SeedLike, spawn
 from rnla._threads import one_blas_thread
-from rnla._validation import check_int, check_matrix, check_option
+from rnla._validation import check_host, check_int, check_matrix, check_option
 from rnla.efficiency.designs import make_response
 from rnla.sketch import (
     GaussianSketch,
@@ -189,6 +189,7 @@ def efficiency_draws(X, sketch: str, r: int, n_draws: int, *, y=None, replace: b
     dict of str to ndarray of shape (n_draws,)
         ``wc``, ``pe``, ``re``: the criteria per draw (``inf`` where S X lost rank).
     """
+    check_host(X, "X", "rnla.efficiency (host-only)")
     X = check_matrix(X, "X", allow_sparse=False).astype(np.float64)
     n, p = X.shape
     check_option(sketch, "sketch", SKETCHES)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
+from array_api_compat import array_namespace
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -15,6 +16,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from rnla.estimators._array_api import array_api_namespace, array_device, refuse_array_api
 from rnla.estimators.linear import SketchedRidge
 from rnla.features import FourierFeatureMap
 from rnla.features.fourier import SAMPLERS
@@ -38,7 +40,11 @@ def _feature_map(estimator, X, random_state) -> FourierFeatureMap:
     if isinstance(gamma, str):
         if gamma != "scale":
             raise ValueError(f"`gamma` must be a positive float or 'scale'; got {gamma!r}")
-        variance = X.var() if not hasattr(X, "toarray") else X.toarray().var()
+        if hasattr(X, "toarray"):
+            variance = X.toarray().var()
+        else:  # in X's own namespace (one scalar comes back)
+            xp = array_namespace(X)
+            variance = float(xp.var(X))
         gamma = 1.0 / (X.shape[1] * variance) if variance > 0 else 1.0
     if not (np.isscalar(gamma) and np.isfinite(gamma) and gamma > 0):
         raise ValueError(f"`gamma` must be a positive float or 'scale'; got {gamma!r}")
@@ -151,6 +157,14 @@ class QMCFourierFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             The fitted transformer.
         """
         self._validate_params()
+        xp = array_api_namespace(X)
+        if xp is not None:
+            X = validate_data(self, X, dtype=[xp.float64, xp.float32])
+            self.feature_map_ = _feature_map(self, X, self.random_state)
+            self.frequencies_ = xp.asarray(self.feature_map_.frequencies_, dtype=X.dtype,
+                                           device=array_device(X))
+            self._n_features_out = self.n_components
+            return self
         X = validate_data(self, X, accept_sparse=["csr", "csc"],
                           dtype=[np.float64, np.float32])
         self.feature_map_ = _feature_map(self, X, self.random_state)
@@ -173,6 +187,10 @@ class QMCFourierFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             In X's dtype.
         """
         check_is_fitted(self)
+        xp = array_api_namespace(X)
+        if xp is not None:
+            return self.feature_map_.transform(
+                validate_data(self, X, reset=False, dtype=[xp.float64, xp.float32]))
         X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
                           dtype=[np.float64, np.float32])
         return self.feature_map_.transform(X)
@@ -181,6 +199,7 @@ class QMCFourierFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.array_api_support = True
         return tags
 
 
@@ -260,6 +279,7 @@ class QMCKernelRidge(RegressorMixin, BaseEstimator):
             If the ridge solver stopped before reaching its tolerance.
         """
         self._validate_params()
+        refuse_array_api(self, X)
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], y_numeric=True,
                              multi_output=True, dtype=[np.float64, np.float32])
         rng = check_random_state(self.random_state)
@@ -284,6 +304,7 @@ class QMCKernelRidge(RegressorMixin, BaseEstimator):
             The predictions.
         """
         check_is_fitted(self)
+        refuse_array_api(self, X)
         X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
                           dtype=[np.float64, np.float32])
         return self.ridge_.predict(self.feature_map_.transform(X))

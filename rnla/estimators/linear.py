@@ -13,6 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from rnla.estimators._array_api import array_api_namespace, array_device
 from rnla.lstsq import METHODS, SOLVERS, default_sketch_size, ridge
 from rnla.sketch import SKETCH_KINDS
 
@@ -57,6 +58,9 @@ class _SketchedLinearModel(RegressorMixin, BaseEstimator):
             If the iterative solver stopped before reaching ``tol``.
         """
         self._validate_params()
+        xp = array_api_namespace(X, y)
+        if xp is not None:
+            return self._fit_namespace(X, y, sample_weight, xp)
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], y_numeric=True,
                              multi_output=True, dtype=[np.float64, np.float32])
         n, d = X.shape
@@ -83,13 +87,8 @@ class _SketchedLinearModel(RegressorMixin, BaseEstimator):
         res = ridge(X, y, penalty, method=method, sketch=self.sketch,
                     sketch_size=self.sketch_size, solver=self.solver, tol=self.tol,
                     maxiter=self.max_iter, rng=seed)
-        coef, self.n_iter_ = res.x, max(res.n_iter, 1)  # a direct solve counts as one
-        self.converged_ = res.converged
-        if not res.converged:
-            warnings.warn(f"{type(self).__name__} did not converge: {res.message}",
-                          ConvergenceWarning, stacklevel=2)
-        self.solver_method_ = res.method
-        coef = np.asarray(coef)
+        self._record(res)
+        coef = np.asarray(res.x)
         if self.fit_intercept:
             self.intercept_ = coef[-1]
             coef = coef[:-1]
@@ -97,6 +96,46 @@ class _SketchedLinearModel(RegressorMixin, BaseEstimator):
             self.intercept_ = 0.0
         self.coef_ = coef.T
         return self
+
+    def _fit_namespace(self, X, y, sample_weight, xp):
+        """``fit`` for arrays of another namespace (scikit-learn's ``array_api_dispatch``):
+        the intercept by (weighted) centring, then :func:`rnla.ridge` on the device."""
+        X, y = validate_data(self, X, y, y_numeric=True, multi_output=True,
+                             dtype=[xp.float64, xp.float32])
+        n, d = X.shape
+        y2 = xp.astype(y[:, None] if y.ndim == 1 else y, X.dtype)
+        w = None if sample_weight is None else _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+        if self.fit_intercept:
+            weights = xp.ones(n, dtype=X.dtype, device=array_device(X)) if w is None else w
+            total = xp.sum(weights)
+            x_mean = xp.sum(weights[:, None] * X, axis=0) / total
+            y_mean = xp.sum(weights[:, None] * y2, axis=0) / total
+            X, y2 = X - x_mean, y2 - y_mean
+        if w is not None:
+            root = xp.sqrt(w)[:, None]
+            X, y2 = X * root, y2 * root
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        res = ridge(X, y2, self._penalty(d), method=self.method, sketch=self.sketch,
+                    sketch_size=self.sketch_size, solver=self.solver, tol=self.tol,
+                    maxiter=self.max_iter, rng=seed)
+        self._record(res)
+        coef = res.x  # d x targets
+        self.intercept_ = (y_mean - x_mean @ coef) if self.fit_intercept else 0.0
+        if y.ndim == 1:
+            coef = coef[:, 0]
+            if self.fit_intercept:
+                self.intercept_ = self.intercept_[0]
+        self.coef_ = coef.T if coef.ndim == 2 else coef
+        return self
+
+    def _record(self, res) -> None:
+        self.n_iter_ = max(res.n_iter, 1)  # a direct solve counts as one
+        self.converged_ = res.converged
+        if not res.converged:
+            warnings.warn(f"{type(self).__name__} did not converge: {res.message}",
+                          ConvergenceWarning, stacklevel=3)
+        self.solver_method_ = res.method
 
     def predict(self, X):
         """Predict ``X coef_^T + intercept_``.
@@ -112,6 +151,11 @@ class _SketchedLinearModel(RegressorMixin, BaseEstimator):
             The predictions.
         """
         check_is_fitted(self)
+        xp = array_api_namespace(X)
+        if xp is not None:
+            X = validate_data(self, X, reset=False, dtype=[xp.float64, xp.float32])
+            coef = self.coef_.T if self.coef_.ndim == 2 else self.coef_
+            return X @ coef + self.intercept_
         X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
                           dtype=[np.float64, np.float32])
         return np.asarray(X @ self.coef_.T) + self.intercept_
@@ -120,6 +164,7 @@ class _SketchedLinearModel(RegressorMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.target_tags.multi_output = True
+        tags.array_api_support = True
         return tags
 
 

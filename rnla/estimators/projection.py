@@ -15,6 +15,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from rnla.estimators._array_api import refuse_array_api
 from rnla.sketch import make_sketch
 
 __all__ = ["SketchProjection"]
@@ -131,6 +132,7 @@ class SketchProjection(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
             The fitted transformer.
         """
         self._validate_params()
+        refuse_array_api(self, X)
         X = validate_data(self, X, accept_sparse=["csr", "csc"],
                           dtype=[np.float64, np.float32])
         n, d = X.shape
@@ -171,6 +173,7 @@ class SketchProjection(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
             unless ``dense_output=True``.
         """
         check_is_fitted(self)
+        refuse_array_api(self, X)
         X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
                           dtype=[np.float64, np.float32])
         S = self.sketch_
@@ -198,6 +201,7 @@ class SketchProjection(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
             The least-norm preimages.
         """
         check_is_fitted(self)
+        refuse_array_api(self, X)
         X = check_array(X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32])
         if X.shape[1] != self.n_components_:
             raise ValueError(f"`X` must have shape (n_samples, {self.n_components_}); got "

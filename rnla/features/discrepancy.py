@@ -193,7 +193,8 @@ def box_discrepancy(W, b, bandwidth: float = 1.0, kernel: str = "gaussian") -> f
     Parameters
     ----------
     W : array_like of shape (s, d)
-        Frequencies.
+        Frequencies, of any Array-API namespace (the O(s^2 d) pair sum runs there;
+        the per-point terms need scipy.special and run on the host).
     b : float or array_like of shape (d,)
         Half-widths of the box.
     bandwidth : float, default=1.0

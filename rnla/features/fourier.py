@@ -361,7 +361,7 @@ class FourierFeatureMap:
         Parameters
         ----------
         X : array_like or scipy.sparse matrix of shape (n, d)
-            The data.
+            The data, of any Array-API namespace: the features come back in it.
 
         Returns
         -------
@@ -477,7 +477,8 @@ def fourier_features(X, n_features: int, kernel: str = "gaussian",
     Parameters
     ----------
     X : array_like or scipy.sparse matrix of shape (n, d)
-        The data.
+        The data; an array of another Array-API library gives features in its
+        namespace and on its device (the frequencies are drawn on the host).
     n_features : int
         Output columns.
     kernel : str, default="gaussian"

@@ -87,6 +87,8 @@ def learn_sequence(n: int, d: int, b, bandwidth: float = 1.0, kernel: str = "gau
                    rng: SeedLike = None) -> LearnedSequence:
     r"""Learn ``n`` frequencies in ``d`` dimensions with low box discrepancy.
 
+    Host-only: scipy's L-BFGS optimises the n x d frequencies on the host (numpy).
+
     Parameters
     ----------
     n, d : int

@@ -23,12 +23,13 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from rnla._validation import check_matrix
+from rnla._validation import check_host, check_matrix
 
 
 def check_nonnegative_matrix(A, name: str = "A") -> sp.csc_array:
     """A as a float64 CSC array, after checking it is finite, nonnegative, non-empty."""
     if sp.issparse(A) or hasattr(A, "__array__") or isinstance(A, (list, tuple)):
+        check_host(A, name, "rnla.lp (host-only)")
         A = check_matrix(A, name)
     else:
         raise TypeError(f"`{name}` must be an array-like or scipy.sparse matrix; got "

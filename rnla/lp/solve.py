@@ -377,6 +377,7 @@ def solve_packing(A, eps: float = 0.01, *, method: str = "dbscd", maxiter: int |
     ----------
     A : array_like or scipy.sparse matrix of shape (m, n)
         Nonnegative, finite, no all-zero column (that x_i would be unbounded).
+        numpy or scipy.sparse only: arrays of other libraries get a ``TypeError``.
     eps : float in (0, 0.5]
         Target certified relative gap: on success ``objective >= (1 - eps) OPT``.
     method : {"dbscd", "coordinate"}

@@ -3,8 +3,9 @@ r"""Least squares and ridge in the namespace of the input (CuPy, torch, array_ap
 The numpy path (``rnla.lstsq.solve``) has every method; arrays of other namespaces
 take one of two paths, computed on their own device with ``xp.linalg``:
 
-* ``"direct"``: Householder QR of :math:`[A; \sqrt\alpha I]`, then the triangular
-  solve (full column rank is required; a rank-deficient A is refused).
+* ``"direct"``: the SVD of :math:`[A; \sqrt\alpha I]`, singular values below
+  ``rcond`` times the largest dropped: the minimum-norm solution, as numpy's
+  ``lstsq`` (LAPACK gelsd) gives on the CPU.
 * ``"precondition"``: a sketch :math:`SA` (drawn in the namespace from the same
   streams as on the CPU), :math:`R` from the QR of :math:`[SA; \sqrt\alpha I]`, the
   sketch-and-solve start, then conjugate gradients on the normal equations right-
@@ -56,9 +57,8 @@ def _full_rank_factor(M, xp, rcond: float):
     Q, R = xp.linalg.qr(M)
     diag = xp.abs(xp.linalg.diagonal(R))
     if float(xp.min(diag)) <= rcond * float(xp.max(diag)):
-        raise ValueError("`A` is rank-deficient (to working precision); on arrays other than "
-                         "numpy rnla solves full-rank problems only: pass numpy arrays for "
-                         "the minimum-norm solution")
+        raise ValueError("`A` is rank-deficient (to working precision): its sketch has no "
+                         "full-rank triangular factor; use method='direct' (minimum norm)")
     return Q, R
 
 
@@ -99,11 +99,12 @@ def solve_namespace(A, b, alpha: float | None, xp, method: str, sketch, sketch_s
     if method == "direct":
         M = A64 if root is None else xp.concat([A64, ridge_rows], axis=0)
         rhs = B if root is None else xp.concat([B, zeros], axis=0)
-        Q, R = _full_rank_factor(M, xp, rcond)
-        X = _triangular(R, xp)[0](Q.T @ rhs)
-        Rm = rhs - M @ X
-        return _result(xp, X, Rm, was_vector, 0, Status.CONVERGED, "direct", None,
-                       time_factor=time.perf_counter() - t0, rank=d, dtype=A.dtype)
+        U, sv, Vt = xp.linalg.svd(M, full_matrices=False)
+        rank = 0 if float(sv[0]) == 0 else int(xp.sum(xp.astype(sv > rcond * sv[0],
+                                                                 xp.int64)))
+        X = Vt[:rank, :].T @ ((U[:, :rank].T @ rhs) / sv[:rank, None])
+        return _result(xp, X, rhs - M @ X, was_vector, 0, Status.CONVERGED, "direct", None,
+                       time_factor=time.perf_counter() - t0, rank=rank, dtype=A.dtype)
     if isinstance(sketch, SketchOperator):
         S = sketch
     else:
@@ -170,7 +171,7 @@ def _result(xp, X, Rm, was_vector, n_iter, status, method, solver, *, dtype=None
     if was_vector:
         X = X[:, 0]
     residual = float(norms[0]) if was_vector else norms
-    message = ("solved by Householder QR" if method == "direct" else
+    message = ("solved by the SVD (minimum norm)" if method == "direct" else
                "normal residual at the attainable level" if status == Status.CONVERGED else
                "maxiter reached before the normal residual fell to the attainable level")
     if eta is not None:

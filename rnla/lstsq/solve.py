@@ -536,9 +536,13 @@ def lstsq(A, b, *, method: str = "auto", sketch: str | SketchOperator = "sparse_
         The matrix; float32 and float64 are kept (the computation runs in float64,
         and x is returned in A's dtype).  A ``scipy.sparse.linalg.LinearOperator``
         is used matrix-free: the sketch costs m products with A^T (``rmatmat``),
-        each iteration one ``matmat`` and one ``rmatmat``.
+        each iteration one ``matmat`` and one ``rmatmat``.  Arrays of another
+        Array-API library (CuPy, torch, ...) are solved in that namespace, on their
+        device, by ``"direct"`` (SVD) or ``"precondition"``; x comes back there
+        (docs/backend.md).
     b : array_like of shape (n,) or (n, k)
-        Right-hand side(s); k columns share one sketch and one factorisation.
+        Right-hand side(s); k columns share one sketch and one factorisation.  Of A's
+        namespace.
     method : {"auto", "direct", "precondition", "sketch_solve", "ihs"}, default="auto"
         * ``"auto"``: ``"precondition"`` where the cost model of
           :func:`choose_method` says the sketch pays, else ``"direct"``
@@ -670,9 +674,11 @@ def ridge(A, b, alpha: float | np.ndarray, *, method: str = "auto",
     Parameters
     ----------
     A : array_like or scipy.sparse matrix of shape (n, d)
+        As in :func:`lstsq` (arrays of other namespaces included).
     b : array_like of shape (n,) or (n, k)
+        Right-hand side(s), of A's namespace.
     alpha : float or ndarray of shape (d,)
-        Penalty, >= 0.
+        Penalty, >= 0 (a float for arrays of namespaces other than numpy).
     method, sketch, sketch_size, solver, tol, maxiter, x0, rng, rcond, refresh, callback
         As in :func:`lstsq`.
 

@@ -113,7 +113,8 @@ def leverage_scores(A, method: str = "exact", *, rcond: float | None = None,
     Parameters
     ----------
     A : array or sparse matrix of shape (n, d)
-        The matrix (tall: n >= d).
+        The matrix (tall: n >= d).  An array of another Array-API library is
+        processed in its namespace (``xp.linalg``), and the scores come back there.
     method : {"exact", "approx"}, default="exact"
         ``"exact"``: thin Householder QR A = QR, then the SVD of R decides the
         rank (singular values above ``rcond * sigma_1``); O(n d^2).  For sparse A

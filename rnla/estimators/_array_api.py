@@ -1,0 +1,37 @@
+"""scikit-learn's Array API support for the estimators.
+
+With ``sklearn.set_config(array_api_dispatch=True)`` (and ``SCIPY_ARRAY_API=1`` set
+before scipy is imported, as scikit-learn requires), an estimator given arrays of
+another namespace (CuPy, torch, ``array_api_strict``) fits and predicts in it and keeps
+its fitted arrays there.  Without dispatch scikit-learn's own conversion applies.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sklearn
+from array_api_compat import device as array_device
+
+from rnla._validation import check_namespace
+from rnla.backend import uses_cpu
+
+__all__ = ["array_api_namespace", "array_device", "refuse_array_api"]
+
+
+def array_api_namespace(*arrays):
+    """The namespace of ``arrays`` when scikit-learn's Array API dispatch is on and they are
+    not numpy (or scipy.sparse) arrays, else None (the numpy path)."""
+    if not sklearn.get_config()["array_api_dispatch"]:
+        return None
+    xp = check_namespace(**{f"array {i}": a for i, a in enumerate(arrays)})
+    return None if uses_cpu(xp) or xp is np else xp
+
+
+def refuse_array_api(estimator, *arrays) -> None:
+    """``TypeError`` for an estimator that computes on numpy only, given arrays of another
+    namespace under ``array_api_dispatch`` (never a silent conversion)."""
+    if array_api_namespace(*arrays) is not None:
+        raise TypeError(f"{type(estimator).__name__} computes on numpy arrays and "
+                        "scipy.sparse matrices only, also with array_api_dispatch=True; "
+                        "QMCFourierFeatures, SketchedLinearRegression and SketchedRidge "
+                        "accept arrays of other namespaces")
