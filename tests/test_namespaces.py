@@ -194,6 +194,8 @@ def test_bad_input_in_namespace(rng):
         S @ xps.asarray(np.ones((99, 2)))
     with pytest.raises(ValueError, match="`x0` is supported for numpy arrays only"):
         rnla.lstsq(A, xps.asarray(np.ones(100)), x0=xps.asarray(np.zeros(3)))
+    with pytest.raises(ValueError, match="sketch='leverage' needs host probabilities"):
+        rnla.lstsq(A, xps.asarray(np.ones(100)), method="precondition", sketch="leverage")
     with pytest.raises(ValueError, match="rank-deficient"):
         rnla.lstsq(xps.asarray(np.ones((100, 3))), xps.asarray(np.ones(100)),
                    method="precondition")

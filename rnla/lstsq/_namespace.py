@@ -107,6 +107,10 @@ def solve_namespace(A, b, alpha: float | None, xp, method: str, sketch, sketch_s
                        time_factor=time.perf_counter() - t0, rank=rank, dtype=A.dtype)
     if isinstance(sketch, SketchOperator):
         S = sketch
+    elif sketch == "leverage":
+        raise ValueError("sketch='leverage' needs host probabilities: with arrays of "
+                         f"{xp.__name__} use 'sparse_sign', 'countsketch', 'srht', "
+                         "'gaussian' or 'uniform'")
     else:
         m = default_sketch_size(n, d) if sketch_size is None else \
             check_int(sketch_size, "sketch_size", low=d, high=n)

@@ -2,13 +2,16 @@
 
 Each helper takes the kernel set ``K`` of the target namespace, so the same key
 gives the same signs and the same rows on every backend (stream ``i`` decides
-about row ``i``, or draw ``t`` of a sample).
+about row ``i``, or draw ``t`` of a sample).  Samples without replacement are
+k-sized and decided on the host.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from array_api_compat import array_namespace
+
+from rnla.backend import kernels
 
 
 def random_signs(K, key: int, n: int, xp, device=None):
@@ -18,18 +21,33 @@ def random_signs(K, key: int, n: int, xp, device=None):
 
 
 def sample_rows(K, key: int, n: int, k: int, replace: bool, xp, device=None):
-    """k row indices of range(n), sorted (int64): uniform draws with replacement, or
-    without it the k rows whose stream uniforms are smallest."""
+    """k row indices of range(n), sorted (int64).
+
+    With replacement: draw t is ``floor(u_t n)`` for the uniform of stream t, drawn in
+    the namespace.  Without: for k <= n/8, the first k distinct values of that same
+    sequence of draws (expected O(k) work); above, the k rows whose stream uniforms are
+    smallest (O(n)).  Both are uniform k-subsets, decided on the host by the CPU
+    kernels (the same on every device); only the k indices move to the device.
+    """
     if replace:
         u = K.uniforms(key, 0, k, xp=xp, device=device)
         x = array_namespace(u)
         return x.sort(x.astype(x.floor(u * n), x.int64))
-    u = K.uniforms(key, 0, n, xp=xp, device=device)
-    if isinstance(u, np.ndarray):  # O(n) selection on the host
-        return np.sort(np.argpartition(u, k - 1)[:k]).astype(np.int64) if k < n else \
-            np.arange(n, dtype=np.int64)
-    x = array_namespace(u)
-    return x.sort(x.astype(x.argsort(u)[:k], x.int64))
+    host = kernels(np)
+    if k <= n // 8:
+        draws = k + k // 2 + 16
+        while True:  # the streams extend: a longer prefix keeps the earlier draws
+            idx = np.floor(host.uniforms(key, 0, draws) * n).astype(np.int64)
+            _, first = np.unique(idx, return_index=True)
+            if first.size >= k:
+                chosen = np.sort(idx[np.sort(first)[:k]])
+                break
+            draws *= 2
+    elif k < n:
+        chosen = np.sort(np.argpartition(host.uniforms(key, 0, n), k - 1)[:k]).astype(np.int64)
+    else:
+        chosen = np.arange(n, dtype=np.int64)
+    return chosen if xp is np else xp.asarray(chosen, device=device)
 
 
 def sample_by_probabilities(K, key: int, p, k: int, replace: bool, device=None):

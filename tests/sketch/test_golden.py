@@ -49,3 +49,22 @@ def test_generic_kernels_reproduce_numba(kind, rng):
     with generic_kernels():
         generic = rnla.make_sketch(kind, 30, 700, rng=8) @ A
     np.testing.assert_allclose(generic, fast, rtol=0, atol=1e-12 * np.abs(fast).max())
+
+
+@pytest.mark.smoke
+def test_golden_small_samples_without_replacement():
+    """k <= n/8: the first k distinct draws of the streams (expected O(k) work)."""
+    assert rnla.sketch.UniformSampling(6, 1000, rng=2024).indices.tolist() == [
+        10, 124, 410, 487, 491, 541]
+    assert rnla.sketch.SRHT(5, 1000, rng=2024)._rows.tolist() == [165, 292, 316, 789, 868]
+
+
+def test_small_samples_are_uniform_subsets():
+    """Each row of range(64) is in a 4-row sample with probability 4/64: 4000 samples give
+    counts with mean 250 and sd sqrt(250 (1 - 1/16)) = 15.3; 6 sd over 64 cells."""
+    counts = np.zeros(64)
+    for seed in range(4000):
+        idx = rnla.sketch.UniformSampling(4, 64, rng=seed).indices
+        assert len(set(idx.tolist())) == 4
+        counts[idx] += 1
+    assert np.abs(counts - 250).max() < 6 * np.sqrt(250 * (1 - 1 / 16))
