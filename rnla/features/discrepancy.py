@@ -122,7 +122,9 @@ def _normalized_terms(W: np.ndarray, b: np.ndarray, scale: float, kernel: str,
     if not gradient:
         return value, None
     grad = -2.0 / s * slope * _products_but_one(h)
-    return value, xp.asarray(grad, device=array_device(W)) + 2.0 / s**2 * pair_grad
+    if not uses_cpu(xp):
+        grad = xp.asarray(grad, device=array_device(W))
+    return value, grad + 2.0 / s**2 * pair_grad
 
 
 def _check_box(W, b, bandwidth, kernel):
