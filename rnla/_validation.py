@@ -298,8 +298,11 @@ def check_option(value, name: str, options) -> str:
     return value
 
 
-def check_probabilities(p, n: int, name: str = "probabilities") -> np.ndarray:
-    """Check a probability vector of length ``n``: finite, >= 0, summing to 1."""
+def check_probabilities(p, n: int, name: str = "probabilities", *, xp=None) -> np.ndarray:
+    """Check a probability vector of length ``n``: finite, >= 0, summing to 1; in its own
+    namespace ``xp`` when that is not numpy."""
+    if xp is not None and xp is not np:
+        return _check_probabilities_namespace(p, n, name, xp)
     check_host(p, name)
     p = np.asarray(p)
     if p.dtype == object or not np.issubdtype(p.dtype, np.number) or np.iscomplexobj(p):
@@ -312,6 +315,18 @@ def check_probabilities(p, n: int, name: str = "probabilities") -> np.ndarray:
     if (p < 0).any():
         raise ValueError(f"`{name}` must be non-negative; got min {p.min()}")
     total = p.sum()
+    if abs(total - 1.0) > 1e-8 * max(1, n) ** 0.5:
+        raise ValueError(f"`{name}` must sum to 1; got sum {total!r}")
+    return p / total
+
+
+def _check_probabilities_namespace(p, n: int, name: str, xp):
+    p = xp.astype(check_array(p, xp, name, ndim=(1,)), xp.float64)
+    if p.shape[0] != n:
+        raise ValueError(f"`{name}` must be a vector of length {n}; got shape {tuple(p.shape)}")
+    if bool(xp.any(p < 0)):
+        raise ValueError(f"`{name}` must be non-negative; got min {float(xp.min(p))}")
+    total = float(xp.sum(p))
     if abs(total - 1.0) > 1e-8 * max(1, n) ** 0.5:
         raise ValueError(f"`{name}` must sum to 1; got sum {total!r}")
     return p / total

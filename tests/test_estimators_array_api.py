@@ -19,12 +19,16 @@ SCRIPT = textwrap.dedent("""
     import numpy as np, sklearn, array_api_strict as xps
     from sklearn.linear_model import LinearRegression, Ridge
     from sklearn.utils.estimator_checks import check_array_api_input
-    from rnla.estimators import QMCFourierFeatures, SketchedLinearRegression, SketchedRidge
+    from rnla.estimators import (QMCFourierFeatures, SketchedLinearRegression, SketchedRidge,
+                                 SketchProjection)
 
     sklearn.set_config(array_api_dispatch=True)
     for est in (SketchedLinearRegression(random_state=0), SketchedRidge(2.0, random_state=0),
-                QMCFourierFeatures(n_components=16, random_state=0)):
-        weighted = (False, True) if not isinstance(est, QMCFourierFeatures) else (False,)
+                QMCFourierFeatures(n_components=16, random_state=0),
+                *(SketchProjection(n_components=3, kind=kind, random_state=0)
+                  for kind in ("countsketch", "sparse_sign", "srht", "gaussian"))):
+        weighted = (False,) if isinstance(est, (QMCFourierFeatures, SketchProjection)) \
+            else (False, True)
         for check_values in (False, True):
             for sample_weight in weighted:
                 check_array_api_input(type(est).__name__, est, "array_api_strict",
@@ -45,9 +49,21 @@ SCRIPT = textwrap.dedent("""
         assert abs(float(ours.intercept_) - theirs.intercept_) < 1e-10
         prediction = ours.predict(xps.asarray(X))
         assert np.abs(np.from_dlpack(prediction) - theirs.predict(X)).max() < 1e-9
+    # the projection and its inverse on the device equal the numpy ones
+    for kind in ("countsketch", "srht", "gaussian"):
+        proj = SketchProjection(n_components=6, kind=kind, random_state=1)
+        Y = proj.fit(xps.asarray(X)).transform(xps.asarray(X))
+        assert isinstance(Y, type(xps.asarray(1.0)))
+        sklearn.set_config(array_api_dispatch=False)
+        Y_ref = SketchProjection(n_components=6, kind=kind, random_state=1).fit_transform(X)
+        back_ref = proj.inverse_transform(Y_ref)
+        sklearn.set_config(array_api_dispatch=True)
+        assert np.abs(np.from_dlpack(Y) - Y_ref).max() <= 1e-12 * np.abs(Y_ref).max()
+        back = np.from_dlpack(proj.inverse_transform(Y))
+        assert np.abs(back - back_ref).max() <= 1e-10 * np.abs(back_ref).max()
     # numpy-only estimators refuse, by name, rather than convert
-    from rnla.estimators import QMCKernelRidge, SketchProjection
-    for est in (QMCKernelRidge(n_components=16), SketchProjection(n_components=4)):
+    from rnla.estimators import QMCKernelRidge
+    for est in (QMCKernelRidge(n_components=16),):
         try:
             est.fit(xps.asarray(X), xps.asarray(y))
         except TypeError as err:

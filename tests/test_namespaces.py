@@ -103,6 +103,21 @@ def test_leverage_sampling_applies_in_namespace(ns, replace, rng):
     assert isinstance(out, array_type)
     with _host():
         np.testing.assert_array_equal(unwrap(out), S @ A)
+    # built from the device array: scores and sample in its namespace, the same rows
+    S2 = rnla.sketch.LeverageSampling.from_matrix(wrap(A), 40, replace=replace, rng=3)
+    np.testing.assert_array_equal(S2.indices, S.indices)
+    np.testing.assert_allclose(S2.weights, S.weights, rtol=1e-10)
+    np.testing.assert_allclose(unwrap(S2 @ wrap(A)), unwrap(out), rtol=1e-10)
+
+
+def test_lstsq_leverage_sketch_in_namespace(ns, rng):
+    wrap, unwrap, _ = ns
+    A = rng.standard_normal((4000, 10))
+    b = rng.standard_normal(4000)
+    result = rnla.lstsq(wrap(A), wrap(b), method="precondition", sketch="leverage", rng=1)
+    assert result.converged
+    np.testing.assert_allclose(unwrap(result.x), np.linalg.lstsq(A, b, rcond=None)[0],
+                               rtol=1e-10, atol=1e-13)
 
 
 @pytest.mark.parametrize("method", ["direct", "precondition", "auto"])
@@ -194,8 +209,6 @@ def test_bad_input_in_namespace(rng):
         S @ xps.asarray(np.ones((99, 2)))
     with pytest.raises(ValueError, match="`x0` is supported for numpy arrays only"):
         rnla.lstsq(A, xps.asarray(np.ones(100)), x0=xps.asarray(np.zeros(3)))
-    with pytest.raises(ValueError, match="sketch='leverage' needs host probabilities"):
-        rnla.lstsq(A, xps.asarray(np.ones(100)), method="precondition", sketch="leverage")
     with pytest.raises(ValueError, match="rank-deficient"):
         rnla.lstsq(xps.asarray(np.ones((100, 3))), xps.asarray(np.ones(100)),
                    method="precondition")

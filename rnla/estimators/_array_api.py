@@ -33,5 +33,6 @@ def refuse_array_api(estimator, *arrays) -> None:
     if array_api_namespace(*arrays) is not None:
         raise TypeError(f"{type(estimator).__name__} computes on numpy arrays and "
                         "scipy.sparse matrices only, also with array_api_dispatch=True; "
-                        "QMCFourierFeatures, SketchedLinearRegression and SketchedRidge "
+                        "QMCFourierFeatures, SketchedLinearRegression, SketchedRidge and "
+                        "SketchProjection "
                         "accept arrays of other namespaces")

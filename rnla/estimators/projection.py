@@ -15,7 +15,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from rnla.estimators._array_api import refuse_array_api
+from rnla.estimators._array_api import array_api_namespace, array_device
 from rnla.sketch import make_sketch
 
 __all__ = ["SketchProjection"]
@@ -23,6 +23,11 @@ __all__ = ["SketchProjection"]
 #: kinds that reduce features; the sparse ones keep sparse input sparse
 KINDS = ("countsketch", "sparse_sign", "srht", "gaussian")
 _SPARSE_KINDS = ("countsketch", "sparse_sign")
+
+
+def _dtypes(xp) -> list:
+    """The float dtypes kept, in the namespace of the input (numpy when ``xp`` is None)."""
+    return [np.float64, np.float32] if xp is None else [xp.float64, xp.float32]
 
 
 class SketchProjection(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -132,9 +137,9 @@ class SketchProjection(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
             The fitted transformer.
         """
         self._validate_params()
-        refuse_array_api(self, X)
-        X = validate_data(self, X, accept_sparse=["csr", "csc"],
-                          dtype=[np.float64, np.float32])
+        xp = array_api_namespace(X)
+        X = validate_data(self, X, accept_sparse=xp is None and ["csr", "csc"],
+                          dtype=_dtypes(xp))
         n, d = X.shape
         if self.n_components == "auto":
             k = int(johnson_lindenstrauss_min_dim(n, eps=self.eps))
@@ -173,7 +178,10 @@ class SketchProjection(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
             unless ``dense_output=True``.
         """
         check_is_fitted(self)
-        refuse_array_api(self, X)
+        xp = array_api_namespace(X)
+        if xp is not None:  # in X's namespace and on its device
+            X = validate_data(self, X, reset=False, dtype=_dtypes(xp))
+            return (self.sketch_ @ X.T).T
         X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
                           dtype=[np.float64, np.float32])
         S = self.sketch_
@@ -201,15 +209,18 @@ class SketchProjection(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
             The least-norm preimages.
         """
         check_is_fitted(self)
-        refuse_array_api(self, X)
-        X = check_array(X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32])
+        xp = array_api_namespace(X)
+        X = check_array(X, accept_sparse=xp is None and ["csr", "csc"], dtype=_dtypes(xp))
         if X.shape[1] != self.n_components_:
             raise ValueError(f"`X` must have shape (n_samples, {self.n_components_}); got "
                              f"{X.shape}")
+        S = self.sketch_
+        gram = S @ S.T.as_linear_operator()  # S S^T (k x k, on the host), a block at a time
+        if xp is not None:  # the k x k pseudo-inverse moves to X's device
+            pinv = xp.asarray(sla.pinvh(gram), dtype=X.dtype, device=array_device(X))
+            return (S.T @ (X @ pinv).T).T
         dtype = X.dtype
         X = X.toarray() if sp.issparse(X) else X
-        S = self.sketch_
-        gram = S @ S.T.as_linear_operator()  # S S^T, a block of rows at a time
         Z = np.asarray(X, dtype=np.float64) @ sla.pinvh(gram)
         return np.ascontiguousarray((S.T @ Z.T).T, dtype=dtype)
 
@@ -217,4 +228,5 @@ class SketchProjection(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.array_api_support = True
         return tags

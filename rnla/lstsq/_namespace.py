@@ -72,7 +72,7 @@ def solve_namespace(A, b, alpha: float | None, xp, method: str, sketch, sketch_s
                              f"{type(value).__name__} {value if isinstance(value, str) else ''}"
                              f"with arrays of {xp.__name__}")
     from rnla.lstsq.solve import choose_method, default_sketch_size
-    from rnla.sketch import SketchOperator, make_sketch
+    from rnla.sketch import LeverageSampling, SketchOperator, make_sketch
 
     A = check_array(A, xp, "A")
     n, d = A.shape
@@ -107,14 +107,11 @@ def solve_namespace(A, b, alpha: float | None, xp, method: str, sketch, sketch_s
                        time_factor=time.perf_counter() - t0, rank=rank, dtype=A.dtype)
     if isinstance(sketch, SketchOperator):
         S = sketch
-    elif sketch == "leverage":
-        raise ValueError("sketch='leverage' needs host probabilities: with arrays of "
-                         f"{xp.__name__} use 'sparse_sign', 'countsketch', 'srht', "
-                         "'gaussian' or 'uniform'")
     else:
         m = default_sketch_size(n, d) if sketch_size is None else \
             check_int(sketch_size, "sketch_size", low=d, high=n)
-        S = make_sketch(sketch, m, n, rng=rng)
+        S = (LeverageSampling.from_matrix(A, m, method="approx", rng=rng)
+             if sketch == "leverage" else make_sketch(sketch, m, n, rng=rng))
     SA = xp.astype(S @ A, xp.float64)
     SB = xp.astype(S @ B, xp.float64)
     time_sketch = time.perf_counter() - t0

@@ -6,11 +6,18 @@ import math
 
 import numpy as np
 from array_api_compat import array_namespace
+from array_api_compat import device as array_device
 
 from rnla._deprecate import renamed_parameters
 from rnla._random import SeedLike, draw_key
-from rnla._validation import check_matrix, check_probabilities, check_real
-from rnla.backend import kernels
+from rnla._validation import (
+    check_array,
+    check_matrix,
+    check_namespace,
+    check_probabilities,
+    check_real,
+)
+from rnla.backend import kernels, to_host, uses_cpu
 from rnla.sketch._base import SketchOperator
 from rnla.sketch._draw import sample_by_probabilities, sample_rows
 
@@ -164,17 +171,21 @@ class LeverageSampling(_RowSampling):
                  rng: SeedLike = None, dtype=None):
         self.replace = bool(replace)
         super().__init__(k, n, rng=rng, dtype=dtype)
-        p = check_probabilities(probabilities, self.n)
+        xp = check_namespace(probabilities=probabilities)
+        p = check_probabilities(probabilities, self.n, xp=xp)
         self.probabilities = p
         self.k_requested = self.k
         self._key = draw_key(self._rng)
-        self._idx, self._weights = sample_by_probabilities(kernels(), self._key, p, self.k,
-                                                           self.replace)
-        self._idx, self._weights = np.asarray(self._idx), np.asarray(self._weights)
+        # drawn where the probabilities live; only the k rows and weights ever move
+        idx, weights = sample_by_probabilities(kernels(xp), self._key, p, self.k, self.replace)
+        self._sample = (xp.__name__, str(array_device(p)), idx, weights)
+        self._idx, self._weights = to_host(idx), to_host(weights)
         self.k = self._idx.shape[0]
 
     def _draw(self, K, xp, device) -> tuple:
-        # the probabilities live on the host: only the k sampled rows and weights move
+        home, home_device, idx, weights = self._sample
+        if xp.__name__ == home and str(device) == home_device:
+            return idx, weights
         return xp.asarray(self._idx, device=device), xp.asarray(self._weights, device=device)
 
     def _max_k(self, n: int) -> int | None:
@@ -222,10 +233,11 @@ class LeverageSampling(_RowSampling):
         from rnla._random import spawn
         from rnla.sketch.leverage import leverage_scores
 
-        A = check_matrix(A)
+        xp = check_namespace(A=A)
+        A = check_matrix(A) if uses_cpu(xp) else check_array(A, xp)
         rng_scores, rng_sample = spawn(rng, 2)
         h = leverage_scores(A, method=method, rng=rng_scores, **leverage_options)
-        total = h.sum()
+        total = float(xp.sum(h))
         if total <= 0:
             raise ValueError("`A` has no nonzero leverage scores (is it all zeros?)")
         p = h / total
