@@ -15,7 +15,7 @@ from array_api_compat import device as array_device
 from rnla._validation import check_namespace
 from rnla.backend import uses_cpu
 
-__all__ = ["array_api_namespace", "array_device", "refuse_array_api"]
+__all__ = ["array_api_namespace", "array_device", "float_dtypes", "refuse_array_api"]
 
 
 def array_api_namespace(*arrays):
@@ -25,6 +25,12 @@ def array_api_namespace(*arrays):
         return None
     xp = check_namespace(**{f"array {i}": a for i, a in enumerate(arrays)})
     return None if uses_cpu(xp) or xp is np else xp
+
+
+def float_dtypes(xp) -> list:
+    """The float dtypes the estimators keep, in the namespace of their input (numpy when
+    ``xp`` is None)."""
+    return [np.float64, np.float32] if xp is None else [xp.float64, xp.float32]
 
 
 def refuse_array_api(estimator, *arrays) -> None:

@@ -16,7 +16,12 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from rnla.estimators._array_api import array_api_namespace, array_device, refuse_array_api
+from rnla.estimators._array_api import (
+    array_api_namespace,
+    array_device,
+    float_dtypes,
+    refuse_array_api,
+)
 from rnla.estimators.linear import SketchedRidge
 from rnla.features import FourierFeatureMap
 from rnla.features.fourier import SAMPLERS
@@ -159,7 +164,7 @@ class QMCFourierFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         self._validate_params()
         xp = array_api_namespace(X)
         if xp is not None:
-            X = validate_data(self, X, dtype=[xp.float64, xp.float32])
+            X = validate_data(self, X, dtype=float_dtypes(xp))
             self.feature_map_ = _feature_map(self, X, self.random_state)
             self.frequencies_ = xp.asarray(self.feature_map_.frequencies_, dtype=X.dtype,
                                            device=array_device(X))
@@ -190,7 +195,7 @@ class QMCFourierFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         xp = array_api_namespace(X)
         if xp is not None:
             return self.feature_map_.transform(
-                validate_data(self, X, reset=False, dtype=[xp.float64, xp.float32]))
+                validate_data(self, X, reset=False, dtype=float_dtypes(xp)))
         X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
                           dtype=[np.float64, np.float32])
         return self.feature_map_.transform(X)

@@ -13,7 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from rnla.estimators._array_api import array_api_namespace, array_device
+from rnla.estimators._array_api import array_api_namespace, array_device, float_dtypes
 from rnla.lstsq import METHODS, SOLVERS, default_sketch_size, ridge
 from rnla.sketch import SKETCH_KINDS
 
@@ -101,7 +101,7 @@ class _SketchedLinearModel(RegressorMixin, BaseEstimator):
         """``fit`` for arrays of another namespace (scikit-learn's ``array_api_dispatch``):
         the intercept by (weighted) centring, then :func:`rnla.ridge` on the device."""
         X, y = validate_data(self, X, y, y_numeric=True, multi_output=True,
-                             dtype=[xp.float64, xp.float32])
+                             dtype=float_dtypes(xp))
         n, d = X.shape
         y2 = xp.astype(y[:, None] if y.ndim == 1 else y, X.dtype)
         w = None if sample_weight is None else _check_sample_weight(
@@ -153,7 +153,7 @@ class _SketchedLinearModel(RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         xp = array_api_namespace(X)
         if xp is not None:
-            X = validate_data(self, X, reset=False, dtype=[xp.float64, xp.float32])
+            X = validate_data(self, X, reset=False, dtype=float_dtypes(xp))
             coef = self.coef_.T if self.coef_.ndim == 2 else self.coef_
             return X @ coef + self.intercept_
         X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,

@@ -15,7 +15,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from rnla.estimators._array_api import array_api_namespace, array_device
+from rnla.estimators._array_api import array_api_namespace, array_device, float_dtypes
 from rnla.sketch import make_sketch
 
 __all__ = ["SketchProjection"]
@@ -23,11 +23,6 @@ __all__ = ["SketchProjection"]
 #: kinds that reduce features; the sparse ones keep sparse input sparse
 KINDS = ("countsketch", "sparse_sign", "srht", "gaussian")
 _SPARSE_KINDS = ("countsketch", "sparse_sign")
-
-
-def _dtypes(xp) -> list:
-    """The float dtypes kept, in the namespace of the input (numpy when ``xp`` is None)."""
-    return [np.float64, np.float32] if xp is None else [xp.float64, xp.float32]
 
 
 class SketchProjection(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -139,7 +134,7 @@ class SketchProjection(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         self._validate_params()
         xp = array_api_namespace(X)
         X = validate_data(self, X, accept_sparse=xp is None and ["csr", "csc"],
-                          dtype=_dtypes(xp))
+                          dtype=float_dtypes(xp))
         n, d = X.shape
         if self.n_components == "auto":
             k = int(johnson_lindenstrauss_min_dim(n, eps=self.eps))
@@ -180,7 +175,7 @@ class SketchProjection(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         check_is_fitted(self)
         xp = array_api_namespace(X)
         if xp is not None:  # in X's namespace and on its device
-            X = validate_data(self, X, reset=False, dtype=_dtypes(xp))
+            X = validate_data(self, X, reset=False, dtype=float_dtypes(xp))
             return (self.sketch_ @ X.T).T
         X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
                           dtype=[np.float64, np.float32])
@@ -210,7 +205,7 @@ class SketchProjection(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         """
         check_is_fitted(self)
         xp = array_api_namespace(X)
-        X = check_array(X, accept_sparse=xp is None and ["csr", "csc"], dtype=_dtypes(xp))
+        X = check_array(X, accept_sparse=xp is None and ["csr", "csc"], dtype=float_dtypes(xp))
         if X.shape[1] != self.n_components_:
             raise ValueError(f"`X` must have shape (n_samples, {self.n_components_}); got "
                              f"{X.shape}")
