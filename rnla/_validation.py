@@ -80,7 +80,7 @@ def check_namespace(**arrays):
         _refuse_dask(value, name)
         if _library(value) == "cupyx":
             raise TypeError(f"`{name}` is a cupyx.scipy.sparse matrix; rnla takes dense CuPy "
-                            "arrays on the GPU: pass `{name}.toarray()`, or a scipy.sparse "
+                            f"arrays on the GPU: pass `{name}.toarray()`, or a scipy.sparse "
                             "matrix on the host")
         foreign = hasattr(value, "__array_namespace__") and not isinstance(value, np.ndarray)
         seen[name] = _library(value) if foreign else "numpy"
