@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
 import tracemalloc
 from pathlib import Path
@@ -14,12 +17,75 @@ import numpy as np
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
+#: busy-loop processes started around every timing inside ``loaded_timings()``
+BUSY_PROCESSES = 2
+LOADED_NOTES = (f"Each case timed quiet, then again with {BUSY_PROCESSES} busy-loop processes "
+                "running through its timing (`_loaded` columns); loaded_vs_quiet = loaded "
+                "ratio / quiet ratio (target <= 1.5), time_loaded_vs_quiet = rnla's loaded "
+                "time / its quiet time. ")
+_loaded = False
+
+
+@contextlib.contextmanager
+def busy_cores(count: int = BUSY_PROCESSES):
+    """Run ``count`` busy-loop processes (other work on the machine) while the block runs."""
+    procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+             for _ in range(count)]
+    try:
+        time.sleep(0.05)  # let them reach the loop
+        yield
+    finally:
+        for proc in procs:
+            proc.kill()
+        for proc in procs:
+            proc.wait()
+
+
+@contextlib.contextmanager
+def loaded_timings():
+    """Inside this block every ``median_time`` runs with ``BUSY_PROCESSES`` busy loops
+    started before its warm-up and stopped after its last run."""
+    global _loaded
+    previous, _loaded = _loaded, True
+    try:
+        yield
+    finally:
+        _loaded = previous
+
+
+def merge_loaded(quiet: list[dict], loaded: list[dict], keys: tuple[str, ...],
+                 timed: tuple[str, ...], ratio: str, speedup: bool = False) -> list[dict]:
+    """Quiet rows with the loaded run's ``timed`` columns beside them (``<col>_loaded``),
+    matched on ``keys``; ``loaded_vs_quiet`` is the loaded ``ratio`` over the quiet one
+    (rnla against its baseline, both under load; for a ``speedup`` column, baseline over
+    rnla, the quiet one over the loaded one), and ``time_loaded_vs_quiet`` rnla's own
+    slowdown ``timed[0]`` loaded over quiet."""
+    by_key = {tuple(row.get(k) for k in keys): row for row in loaded}
+    merged = []
+    for row in quiet:
+        other = by_key.get(tuple(row.get(k) for k in keys), {})
+        row = dict(row)
+        for col in timed:
+            if col in other:
+                row[f"{col}_loaded"] = other[col]
+        if isinstance(row.get(ratio), float) and isinstance(other.get(ratio), float):
+            row["loaded_vs_quiet"] = (row[ratio] / other[ratio] if speedup
+                                      else other[ratio] / row[ratio])
+        if isinstance(row.get(timed[0]), float) and isinstance(other.get(timed[0]), float):
+            row["time_loaded_vs_quiet"] = other[timed[0]] / row[timed[0]]
+        merged.append(row)
+    return merged
+
 
 def median_time(fn, repeats: int = 5, warmup: int = 1, setup=None) -> dict:
     """Median wall time of ``fn()`` over ``repeats`` runs after ``warmup`` runs.
 
     ``setup()`` (untimed) runs before every call and its result is passed to fn.
+    Inside ``loaded_timings()`` busy loops run on the machine throughout.
     """
+    if _loaded:
+        with busy_cores(), _suspend_loaded():
+            return median_time(fn, repeats, warmup, setup)
     def once():
         arg = setup() if setup is not None else None
         t0 = time.perf_counter()
@@ -90,3 +156,14 @@ def _fmt(v) -> str:
     if isinstance(v, float):
         return f"{v:.3g}" if abs(v) < 1e4 else f"{v:.3e}"
     return str(v)
+
+
+@contextlib.contextmanager
+def _suspend_loaded():
+    """Nested timings inside one loaded timing do not start more busy loops."""
+    global _loaded
+    _loaded = False
+    try:
+        yield
+    finally:
+        _loaded = True

@@ -1,6 +1,6 @@
 """Sketched least squares against LAPACK and unpreconditioned LSQR/LSMR, in one run.
 
-    python -m bench.lstsq [--quick] [--only operators]
+    python -m bench.lstsq [--quick] [--only operators] [--loaded]
 
 * Dense float64 A, Gaussian and coherent (d rows scaled by 1e4, so that they carry
   nearly all the leverage), n x d = 2^18 x 512 and 2^17 x 256: ``rnla.lstsq`` with
@@ -35,7 +35,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 import rnla
-from bench._common import median_time, write_results
+from bench._common import LOADED_NOTES, loaded_timings, median_time, merge_loaded, write_results
 
 TOL = 1e-12
 
@@ -202,6 +202,9 @@ def main(argv=None) -> None:
     parser.add_argument("--quick", action="store_true", help="smaller sizes")
     parser.add_argument("--only", choices=("operators",), default=None,
                         help="run one section only")
+    parser.add_argument("--loaded", action="store_true",
+                        help="time the main table quiet and again with two busy-loop "
+                             "processes running, side by side")
     args = parser.parse_args(argv)
     q = args.quick
     repeats = 3
@@ -220,6 +223,33 @@ def main(argv=None) -> None:
     )
     if args.only == "operators":
         return
+    rows = timings(q, repeats)
+    name = "lstsq" + ("_quick" if q else "")
+    columns = ["case", "method", "path", "time_s", "speedup_vs_numpy", "speedup_vs_lsqr",
+               "rel_err_x", "backward_error", "n_iter", "converged", "sketch_s", "factor_s",
+               "iterate_s", "numpy_s"]
+    notes = ("Median wall times in seconds (float64). speedup = baseline time / this time. "
+             "rel_err_x: ||x - x_ref|| / ||x_ref|| with x_ref numpy's solution (dense) or "
+             "another rnla solve (sparse). rnla runs at its default tol (backward error "
+             "<= 4 eps, LAPACK's accuracy); scipy's unpreconditioned LSQR/LSMR at "
+             "atol = btol = 1e-12. path: what ran (method='auto' picks direct or "
+             "precondition). Command: `python -m bench.lstsq`.")
+    if args.loaded:
+        with loaded_timings():
+            loaded = timings(q, repeats)
+        rows = merge_loaded(rows, loaded, ("case", "method"),
+                            ("time_s", "speedup_vs_numpy"), "speedup_vs_numpy", speedup=True)
+        name = "lstsq_loaded" + ("_quick" if q else "")
+        columns = ["case", "method", "path", "time_s", "time_s_loaded", "speedup_vs_numpy",
+                   "speedup_vs_numpy_loaded", "loaded_vs_quiet", "time_loaded_vs_quiet"]
+        notes = LOADED_NOTES + "Command: `python -m bench.lstsq --loaded`."
+    write_results(name, {"quick": q, "repeats": repeats, "scipy_lsqr_tol": TOL,
+                         "rnla_tol": "default (4 eps)", "loaded": args.loaded},
+                  rows, columns, notes=notes)
+
+
+def timings(q: bool, repeats: int) -> list[dict]:
+    """The rows of the main table."""
     rows = []
     sizes = [(2**14, 64)] if q else [(2**18, 512), (2**17, 256)]
     for n, d in sizes:
@@ -231,20 +261,7 @@ def main(argv=None) -> None:
     for scaled in [True, False]:
         rows += bench_sparse(sp_n, sp_d, 1e-3 if not q else 1e-2, scaled, repeats,
                              cap=2000 if q else 4000)
-    write_results(
-        "lstsq" + ("_quick" if q else ""),
-        {"quick": q, "repeats": repeats, "scipy_lsqr_tol": TOL, "rnla_tol": "default (4 eps)"},
-        rows,
-        ["case", "method", "path", "time_s", "speedup_vs_numpy", "speedup_vs_lsqr", "rel_err_x",
-         "backward_error", "n_iter", "converged", "sketch_s", "factor_s", "iterate_s",
-         "numpy_s"],
-        notes="Median wall times in seconds (float64). speedup = baseline time / this time. "
-              "rel_err_x: ||x - x_ref|| / ||x_ref|| with x_ref numpy's solution (dense) or "
-              "another rnla solve (sparse). rnla runs at its default tol (backward error "
-              "<= 4 eps, LAPACK's accuracy); scipy's unpreconditioned LSQR/LSMR at "
-              "atol = btol = 1e-12. path: what ran (method='auto' picks direct or "
-              "precondition). Command: `python -m bench.lstsq`.",
-    )
+    return rows
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """QMC feature maps: Gram-matrix error, box discrepancy, kernel ridge error, and speed.
 
-    python -m bench.qmc_features [--quick]
+    python -m bench.qmc_features [--quick] [--loaded]
 
 1. Gram error (the paper's comparison): the first 1000 rows of ``load_digits`` scaled so
    that the largest row norm is 1, Gaussian kernel with the median-distance bandwidth;
@@ -33,7 +33,7 @@ from sklearn.kernel_approximation import RBFSampler
 from sklearn.kernel_ridge import KernelRidge
 from sklearn.model_selection import GridSearchCV
 
-from bench._common import median_time, write_results
+from bench._common import LOADED_NOTES, loaded_timings, median_time, merge_loaded, write_results
 from rnla.estimators import QMCFourierFeatures, SketchedRidge
 from rnla.features import (
     FourierFeatureMap,
@@ -183,8 +183,24 @@ def summary(gram_rows, at: int = 1024) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer sizes and seeds")
+    parser.add_argument("--loaded", action="store_true",
+                        help="only the transform-speed table, timed quiet and again with two "
+                             "busy-loop processes running, side by side")
     args = parser.parse_args()
     q = args.quick
+    if args.loaded:
+        shape = (5000 if q else 20000, 64, 4096, 3 if q else 5)
+        quiet = speed(*shape)
+        with loaded_timings():
+            loaded = speed(*shape)
+        rows = merge_loaded(quiet, loaded, ("dtype", "shape"), ("rnla_s", "speedup"),
+                            "speedup", speedup=True)
+        write_results("qmc_features_loaded" + ("_quick" if q else ""),
+                      {"quick": q, "loaded": True}, rows,
+                      ["dtype", "shape", "rnla_s", "rnla_s_loaded", "speedup", "speedup_loaded",
+                       "loaded_vs_quiet", "time_loaded_vs_quiet"],
+                      notes=LOADED_NOTES + "Command: `python -m bench.qmc_features --loaded`.")
+        return
     sizes = [2**k for k in range(5, 11 if q else 13)]
     seeds = list(range(3 if q else 5))
     learned_max = 512 if q else 1024

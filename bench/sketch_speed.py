@@ -1,6 +1,6 @@
 """Speed of the sketch operators against their baselines, in one run.
 
-    python -m bench.sketch_speed [--quick] [--only projection]
+    python -m bench.sketch_speed [--quick] [--only projection] [--loaded]
 
 * FWHT (2^20 x 64 float64, C and F order) vs fht-cpu (SIMD C), and vs a copy.
 * Gaussian sketch k=1024 of 2^17 x 256 (drawing included) vs scikit-learn's
@@ -25,7 +25,14 @@ import scipy.linalg
 import scipy.sparse as sp
 
 import rnla
-from bench._common import median_time, peak_memory, write_results
+from bench._common import (
+    LOADED_NOTES,
+    loaded_timings,
+    median_time,
+    merge_loaded,
+    peak_memory,
+    write_results,
+)
 from rnla.backend import cpu
 
 
@@ -195,6 +202,9 @@ def main(argv=None) -> None:
     parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
     parser.add_argument("--only", choices=("projection",), default=None,
                         help="run one section only")
+    parser.add_argument("--loaded", action="store_true",
+                        help="time every case quiet and again with two busy-loop processes "
+                             "running, and put the two side by side")
     args = parser.parse_args(argv)
     q = args.quick
     repeats = 3 if q else 5
@@ -209,6 +219,26 @@ def main(argv=None) -> None:
               "Command: `python -m bench.sketch_speed --only projection`.")
     if args.only == "projection":
         return
+    rows = timings(q, repeats)
+    name, columns = "sketch_speed" + ("_quick" if q else ""), [
+        "case", "rnla_s", "baseline", "baseline_s", "ratio", "ratio_to_copy", "memory_ratio",
+        "max_rel_err"]
+    notes = ("Median wall times in seconds; ratio = rnla / baseline (below 1: rnla faster). "
+             "Command: `python -m bench.sketch_speed`.")
+    if args.loaded:
+        with loaded_timings():
+            loaded = timings(q, repeats)
+        rows = merge_loaded(rows, loaded, ("case",), ("rnla_s", "baseline_s", "ratio"), "ratio")
+        name = "sketch_speed_loaded" + ("_quick" if q else "")
+        columns = ["case", "rnla_s", "rnla_s_loaded", "baseline", "ratio", "ratio_loaded",
+                   "loaded_vs_quiet", "time_loaded_vs_quiet"]
+        notes = LOADED_NOTES + "Command: `python -m bench.sketch_speed --loaded`."
+    write_results(name, {"quick": q, "repeats": repeats, "loaded": args.loaded}, rows, columns,
+                  notes=notes)
+
+
+def timings(q: bool, repeats: int) -> list[dict]:
+    """The rows of the main table."""
     rows = []
     rows += bench_fwht(2**16 if q else 2**20, 64, repeats)
     rows += bench_gaussian(2**14 if q else 2**17, 256, 1024, 3)
@@ -222,15 +252,7 @@ def main(argv=None) -> None:
     rows += bench_all_operators(B, f"sparse {sp_n}x{sp_d} nnz={B.nnz}", 2 * sp_d, 3)
     del B
     rows += bench_leverage(2**14 if q else 2**18, 100, 3)
-    write_results(
-        "sketch_speed" + ("_quick" if q else ""),
-        {"quick": q, "repeats": repeats},
-        rows,
-        ["case", "rnla_s", "baseline", "baseline_s", "ratio", "ratio_to_copy", "memory_ratio",
-         "max_rel_err"],
-        notes="Median wall times in seconds; ratio = rnla / baseline (below 1: rnla faster). "
-              "Command: `python -m bench.sketch_speed`.",
-    )
+    return rows
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ import scipy.sparse.linalg as spla
 
 from rnla._status import Status
 from rnla.backend import kernels
+from rnla.backend.cpu._threads import AdaptiveThreads
 
 __all__ = ["GramOperator", "BackwardError", "refine", "run_ihs_fresh", "CHECK_EVERY"]
 
@@ -90,15 +91,16 @@ class GramOperator:
 def _normal_residual_for(A):
     """The function ``(A, X, B) -> (A^T (B - A X), ||B - A X||^2 per column)`` for A.
 
-    C-order arrays and CSR matrices take the one-pass kernel; F-order arrays, CSC
+    C-order arrays and CSR matrices take the one-pass kernel, on the thread count
+    measured faster during the solve (``AdaptiveThreads``); F-order arrays, CSC
     matrices and LinearOperators two products (BLAS / scipy.sparse / the operator).
     """
     cpu = kernels(np)
     if isinstance(A, np.ndarray) and A.flags.c_contiguous:
-        return cpu.normal_residual
+        return AdaptiveThreads(cpu.normal_residual)
     if sp.issparse(A) and A.format == "csr":
-        return lambda A, X, B=None: cpu.normal_residual_csr(A.indptr, A.indices, A.data,
-                                                            A.shape[1], X, B)
+        return AdaptiveThreads(lambda A, X, B=None: cpu.normal_residual_csr(
+            A.indptr, A.indices, A.data, A.shape[1], X, B))
     return _two_products
 
 

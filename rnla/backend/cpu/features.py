@@ -18,6 +18,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from rnla.backend.cpu._threads import sized
+
 __all__ = ["cos_sin", "cos_phase", "sinc_box_sum"]
 
 _PIO2_1 = 1.57079632673412561417e00  # first 33 bits of pi/2
@@ -88,12 +90,14 @@ def _cos_phase(out, phase, scale):
                 row[k] = scale * math.cos(np.float64(row[k]) + phase[k])
 
 
+@sized(lambda out, s, scale: out.nbytes)
 def cos_sin(out: np.ndarray, s: int, scale: float) -> np.ndarray:
     """``scale [cos Z, sin Z]`` (n x 2s) for ``Z = out[:, :s]``, written over ``out``."""
     _cos_sin(out, s, scale)
     return out
 
 
+@sized(lambda out, phase, scale: out.nbytes)
 def cos_phase(out: np.ndarray, phase: np.ndarray, scale: float) -> np.ndarray:
     """``scale cos(Z + phase)`` (phase per column) for ``Z = out``, written over ``out``."""
     _cos_phase(out, phase, scale)
@@ -113,14 +117,7 @@ def _sinc_and_slope(x):
 
 
 @njit(parallel=True, cache=True)
-def sinc_box_sum(W, V, b, want_grad):
-    r"""Sum of the normalised sinc kernel over all pairs, and its gradient in ``W``.
-
-    Returns :math:`T = \sum_{l,m} \prod_j f_j(w_{lj} - v_{mj})`, with
-    :math:`f_j(z) = \sin(b_j z)/(b_j z)`, and ``G[l, j]`` :math:`= \partial T/\partial w_{lj}`
-    (``W`` as first argument only; zeros when ``want_grad`` is False).  Products of
-    the other factors use prefix and suffix products, so a zero factor is harmless.
-    """
+def _sinc_box_sum(W, V, b, want_grad):
     s, d = W.shape
     totals = np.zeros(s)
     G = np.zeros((s, d))
@@ -143,3 +140,15 @@ def sinc_box_sum(W, V, b, want_grad):
                     prefix *= f[j]
         totals[row] = acc
     return totals.sum(), G
+
+
+@sized(lambda W, V, b, want_grad: 8 * W.shape[0] * V.shape[0] * W.shape[1])
+def sinc_box_sum(W: np.ndarray, V: np.ndarray, b: np.ndarray, want_grad: bool):
+    r"""Sum of the normalised sinc kernel over all pairs, and its gradient in ``W``.
+
+    Returns :math:`T = \sum_{l,m} \prod_j f_j(w_{lj} - v_{mj})`, with
+    :math:`f_j(z) = \sin(b_j z)/(b_j z)`, and ``G[l, j]`` :math:`= \partial T/\partial w_{lj}`
+    (``W`` as first argument only; zeros when ``want_grad`` is False).  Products of
+    the other factors use prefix and suffix products, so a zero factor is harmless.
+    """
+    return _sinc_box_sum(W, V, b, want_grad)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from rnla.backend.cpu._threads import sized
+
 __all__ = ["normal_residual", "normal_residual_csr"]
 
 _PARTIALS_BUDGET = 256 * 2**20  # bytes of per-chunk partial sums
@@ -83,6 +85,7 @@ def _operands(X, B):
     return Xt, Bc, has_b
 
 
+@sized(lambda A, X, B=None: A.nbytes)
 def normal_residual(A: np.ndarray, X: np.ndarray, B: np.ndarray | None = None
                     ) -> tuple[np.ndarray, np.ndarray]:
     """``G = A^T (B - A X)`` and the squared column norms of ``B - A X``, in one pass over A.
@@ -101,6 +104,7 @@ def normal_residual(A: np.ndarray, X: np.ndarray, B: np.ndarray | None = None
     return G.T, rr
 
 
+@sized(lambda indptr, indices, data, *_, **__: data.nbytes + indices.nbytes)
 def normal_residual_csr(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, d: int,
                         X: np.ndarray, B: np.ndarray | None = None
                         ) -> tuple[np.ndarray, np.ndarray]:

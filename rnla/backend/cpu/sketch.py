@@ -17,6 +17,7 @@ import numpy as np
 from numba import njit, prange
 
 from rnla.backend._streams import GOLDEN, MIX1, MIX2, ZIG_F, ZIG_R, ZIG_X
+from rnla.backend.cpu._threads import sized
 
 __all__ = [
     "uniforms",
@@ -99,6 +100,7 @@ def _gaussian_fill(key, j0, out, zx, zf, r):
             out[t, i] = v
 
 
+@sized(lambda key, j0, count, k, dtype, **_: 8 * count * k)
 def gaussian_block(key: int, j0: int, count: int, k: int, dtype, *, xp=None,
                    device=None) -> np.ndarray:
     """Columns ``j0 .. j0+count-1`` of a k x n N(0, 1) matrix, as a count x k C-order array.
@@ -119,6 +121,7 @@ def _uniforms(key, j0, out):
         out[t] = _uniform(_mix64(_stream_start(key, j0 + t) + _GOLDEN))
 
 
+@sized(lambda key, j0, count, **_: 8 * count)
 def uniforms(key: int, j0: int, count: int, *, xp=None, device=None) -> np.ndarray:
     """The first uniform draw in [0, 1) of streams ``j0 .. j0+count-1`` of ``key`` (float64).
 
@@ -252,6 +255,7 @@ def _blocking(n: int, width: int, itemsize: int) -> tuple[int, int]:
     return block, group
 
 
+@sized(lambda X: X.nbytes)
 def fwht(X: np.ndarray) -> np.ndarray:
     """Unnormalised fast Walsh–Hadamard transform along axis 0, in place (X is returned).
 
@@ -312,6 +316,7 @@ def _sparse_sign_draw(key, n, k, s, rows, signs):
             signs[i, q] = 1 if (z >> np.uint64(q)) & np.uint64(1) else -1
 
 
+@sized(lambda key, n, k, s, **_: 5 * n * s)
 def sparse_sign_draw(key: int, n: int, k: int, s: int, *, xp=None, device=None
                      ) -> tuple[np.ndarray, np.ndarray]:
     """Rows (n x s, int32, distinct within a row) and signs (n x s, int8) of a
@@ -424,6 +429,7 @@ def _row_chunks(n: int, k: int, d: int, itemsize: int) -> int:
     return nchunk if nchunk * k * d * itemsize <= _PARTIALS_BUDGET else 0
 
 
+@sized(lambda A, *_: A.nbytes)
 def sparse_sign_apply(A: np.ndarray, rows: np.ndarray, signs: np.ndarray, scale: float,
                       k: int) -> np.ndarray:
     """Dense ``S @ A`` for the k x n sparse sign matrix ``S[rows[i,q], i] = scale*signs[i,q]``.
@@ -442,6 +448,7 @@ def sparse_sign_apply(A: np.ndarray, rows: np.ndarray, signs: np.ndarray, scale:
     return _ss_dense_c_cols(A, rows, signs, scale, k, numba.get_num_threads())
 
 
+@sized(lambda indptr, indices, data, *_: data.nbytes + indices.nbytes)
 def sparse_sign_apply_csr(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, d: int,
                           rows: np.ndarray, signs: np.ndarray, scale: float, k: int
                           ) -> np.ndarray | None:
@@ -454,6 +461,7 @@ def sparse_sign_apply_csr(indptr: np.ndarray, indices: np.ndarray, data: np.ndar
     return _ss_csr(indptr, indices, data, d, rows, signs, scale, k, nchunk)
 
 
+@sized(lambda indptr, indices, data, *_: data.nbytes + indices.nbytes)
 def sparse_sign_apply_csc(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray,
                           rows: np.ndarray, signs: np.ndarray, scale: float, k: int
                           ) -> np.ndarray:
@@ -476,6 +484,7 @@ def _ss_transpose(Y, rows, signs, scale, n):
     return out
 
 
+@sized(lambda Y, rows, signs, scale, n: n * Y.shape[-1] * Y.itemsize)
 def sparse_sign_apply_transpose(Y: np.ndarray, rows, signs, scale: float, n: int) -> np.ndarray:
     """``S.T @ Y`` (n x m) for the sparse sign matrix of ``sparse_sign_apply``."""
     return _ss_transpose(np.ascontiguousarray(Y), rows, signs, scale, n)
@@ -505,6 +514,7 @@ def _gather_f(At, idx, w):
     return out_t
 
 
+@sized(lambda A, idx, w: idx.shape[0] * A.itemsize * (A.shape[1] if A.ndim > 1 else 1))
 def gather_rows(A: np.ndarray, idx: np.ndarray, w: np.ndarray) -> np.ndarray:
     """``w[:, None] * A[idx]`` in one pass, keeping A's layout (C or F)."""
     if A.flags.c_contiguous:
@@ -522,6 +532,7 @@ def _scatter_rows(Y, idx, w, n):
     return out
 
 
+@sized(lambda Y, idx, w, n: n * Y.itemsize * (Y.shape[1] if Y.ndim > 1 else 1))
 def scatter_rows(Y: np.ndarray, idx: np.ndarray, w: np.ndarray, n: int) -> np.ndarray:
     """The transpose of ``gather_rows``: ``out[idx[t]] += w[t] * Y[t]`` into n rows."""
     return _scatter_rows(np.ascontiguousarray(Y), idx, w, n)
