@@ -193,11 +193,8 @@ class QMCFourierFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         """
         check_is_fitted(self)
         xp = array_api_namespace(X)
-        if xp is not None:
-            return self.feature_map_.transform(
-                validate_data(self, X, reset=False, dtype=float_dtypes(xp)))
-        X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
-                          dtype=[np.float64, np.float32])
+        X = validate_data(self, X, accept_sparse=xp is None and ["csr", "csc"], reset=False,
+                          dtype=float_dtypes(xp))
         return self.feature_map_.transform(X)
 
     def __sklearn_tags__(self):

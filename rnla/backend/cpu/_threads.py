@@ -34,10 +34,9 @@ def available_cpus() -> int:
 
 
 @contextlib.contextmanager
-def threads_for(nbytes: int):
-    """Run the block with the numba thread count for a kernel touching ``nbytes``."""
+def _numba_threads(wanted: int):
+    """Run the block on ``wanted`` numba threads, then restore the caller's count."""
     current = numba.get_num_threads()
-    wanted = 1 if nbytes < SERIAL_BELOW_BYTES else max(1, min(current, available_cpus()))
     if wanted == current:
         yield
         return
@@ -46,6 +45,14 @@ def threads_for(nbytes: int):
         yield
     finally:
         numba.set_num_threads(current)
+
+
+def threads_for(nbytes: int):
+    """A context running the block with the numba thread count for a kernel touching
+    ``nbytes``."""
+    current = numba.get_num_threads()
+    return _numba_threads(1 if nbytes < SERIAL_BELOW_BYTES
+                          else max(1, min(current, available_cpus())))
 
 
 def sized(work):
@@ -87,15 +94,8 @@ class AdaptiveThreads:
             parallel = self._best[True] <= self._best[False]
         self._calls += 1
         start = time.perf_counter()
-        if parallel:
+        with contextlib.nullcontext() if parallel else _numba_threads(1):
             out = self.kernel(*args, **kwargs)
-        else:
-            current = numba.get_num_threads()
-            numba.set_num_threads(1)
-            try:
-                out = self.kernel(*args, **kwargs)
-            finally:
-                numba.set_num_threads(current)
         if phase < 4:
             self._best[parallel] = min(self._best[parallel], time.perf_counter() - start)
         return out
