@@ -46,3 +46,16 @@ def test_adaptive_threads_keeps_the_faster_count():
         assert results[:4] == [numba.get_num_threads(), 1, numba.get_num_threads(), 1]
         assert results[4:] == [1, 1, 1, 1]  # measured faster: one thread
     assert numba.get_num_threads() == max(seen)  # the caller's setting is restored
+
+
+def test_fwht_gives_the_same_bits_on_any_thread_count(rng, monkeypatch):
+    from rnla.backend.cpu import fwht
+
+    for order in ("C", "F"):
+        for d in (1, 3):
+            A = np.asarray(rng.standard_normal((2**18, d)), order=order)  # 2 MiB and more: parallel
+            X = fwht(A.copy(order=order))
+            with monkeypatch.context() as m:
+                m.setattr(_threads, "SERIAL_BELOW_BYTES", 2**62)
+                X1 = fwht(A.copy(order=order))
+            np.testing.assert_array_equal(X, X1)

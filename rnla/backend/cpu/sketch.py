@@ -34,6 +34,7 @@ __all__ = [
 
 _GOLDEN = np.uint64(GOLDEN)
 _CACHE_BUDGET = 512 * 1024  # bytes of one L2-resident FWHT block
+_VECTOR_WIDTH = 128  # a contiguous column is transformed as a (n/128, 128) matrix
 _PARTIALS_BUDGET = 256 * 2**20  # bytes of per-chunk partial sums in sparse-sign kernels
 #: row chunks of the sparse-sign kernels, fixed whatever the thread count (bitwise
 #: reproducibility).  Each chunk zeroes and reduces a k x d partial sum: on 2 cores,
@@ -193,34 +194,28 @@ def _fwht_rows_parallel(X, block, group):
 
 
 @njit(cache=True)
-def _fwht_vector(v, block, group):
-    """WHT of a contiguous vector v (length a power of two) in place.
+def _fwht_vector(v, width, block, group):
+    """WHT of a contiguous vector v (length a power of two, at least 8) in place.
 
-    For len >= 8, v is viewed as an (len/8, 8) C-order matrix Y, so that
-    H_len = H_{len/8} (x) H_8: the 8-point transform inside each row and the
-    row butterflies (whole 8-wide vectors) are done block by block while the
-    block is in cache, then the butterflies across blocks.
+    v is viewed as the C-order (len/width, width) matrix Y, so that
+    ``H_len v = vec(H_{len/width} Y H_width)``.  Within each cache block of rows,
+    every row gets its width-point transform (as a (width/8, 8) matrix: the
+    8-point transform inside its rows, then whole 8-wide rows butterflied),
+    then the block's rows are butterflied along axis 0 with width-long inner
+    loops; finally the butterflies across blocks.
     """
     n = v.shape[0]
-    if n < 8:
-        h = 1
-        while h < n:
-            for i in range(0, n, 2 * h):
-                for j in range(i, i + h):
-                    a = v[j]
-                    b = v[j + h]
-                    v[j] = a + b
-                    v[j + h] = a - b
-            h *= 2
-        return
-    Y = v.reshape((n // 8, 8))
+    Y = v.reshape((n // width, width))
     nblocks = Y.shape[0] // block
-    for b in range(nblocks):  # H_8 inside rows and H_block across rows, block in cache
-        _wht8_rows(Y, b * block, (b + 1) * block)
-        _wht_group(Y, b * block, 1, block, 1, 8)
+    for b in range(nblocks):
+        for i in range(b * block, (b + 1) * block):
+            Z = Y[i].reshape((width // 8, 8))
+            _wht8_rows(Z, 0, width // 8)
+            _wht_group(Z, 0, 1, width // 8, 1, 8)
+        _wht_group(Y, b * block, 1, block, 1, width)
     if nblocks > 1:
         for t in range(block // group):
-            _wht_group(Y, t * group, block, nblocks, group, 8)
+            _wht_group(Y, t * group, block, nblocks, group, width)
 
 
 @njit(cache=True, inline="always")
@@ -235,11 +230,26 @@ def _wht8_rows(Y, lo, hi):
         Y[i, 4], Y[i, 5], Y[i, 6], Y[i, 7] = b0 - b4, b1 - b5, b2 - b6, b3 - b7
 
 
+@njit(cache=True)
+def _fwht_short(v):
+    """WHT of a vector shorter than 8, radix 2."""
+    n = v.shape[0]
+    h = 1
+    while h < n:
+        for i in range(0, n, 2 * h):
+            for j in range(i, i + h):
+                a = v[j]
+                b = v[j + h]
+                v[j] = a + b
+                v[j + h] = a - b
+        h *= 2
+
+
 @njit(parallel=True, cache=True)
-def _fwht_columns(Xt, block, group):
+def _fwht_columns(Xt, width, block, group):
     """WHT along axis 1 of each row of C-order Xt (= axis 0 of the F-order X)."""
     for j in prange(Xt.shape[0]):
-        _fwht_vector(Xt[j], block, group)
+        _fwht_vector(Xt[j], width, block, group)
 
 
 def _blocking(n: int, width: int, itemsize: int) -> tuple[int, int]:
@@ -277,15 +287,18 @@ def fwht(X: np.ndarray) -> np.ndarray:
         _fwht_rows_parallel(X2, block, group)
     elif X2.flags.f_contiguous:
         Xt = X2.T
-        if d >= numba.get_num_threads() or n < 64:
-            block, group = _blocking(n // 8 if n >= 8 else 1, 8, X2.itemsize)
-            _fwht_columns(Xt, block, group)
-        else:  # few long columns: parallelise inside each column
+        if n < 8:
             for j in range(d):
-                Y = Xt[j].reshape(n // 8, 8)
-                block, group = _blocking(n // 8, 8, X2.itemsize)
-                _fwht_rows_parallel(Y, block, group)
-                _fwht_columns(Y, 1, 1)
+                _fwht_short(Xt[j])
+        elif d > 1:  # one column per task; the choice depends on the shape only
+            width = min(n, _VECTOR_WIDTH)
+            block, group = _blocking(n // width, width, X2.itemsize)
+            _fwht_columns(Xt, width, block, group)
+        else:  # one long column: parallel inside it
+            Y = Xt[0].reshape(n // 8, 8)
+            block, group = _blocking(n // 8, 8, X2.itemsize)
+            _fwht_rows_parallel(Y, block, group)
+            _fwht_columns(Y, 8, 1, 1)
     else:
         raise ValueError("fwht needs a C- or F-contiguous array")
     return X
