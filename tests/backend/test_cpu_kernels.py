@@ -179,3 +179,22 @@ def test_sparse_sign_fallback_paths(monkeypatch, rng):
     for X in (A, sp.csr_matrix(A)):
         np.testing.assert_allclose(_sparse_sign_any(X, rows, signs, 0.5, k), S @ A,
                                    atol=1e-12)
+
+
+@pytest.mark.parametrize("limit", [1.0, 100.0, 8000.0, 1e5])
+def test_float32_cos_sin_and_cos_phase_within_an_ulp(limit, rng):
+    """The float32 kernels compute in float32 and stay within eps32 = 2^-23 of the exact
+    value (the float64 kernels are within 2^-53), also past the float32 reduction range."""
+    Z = rng.uniform(-limit, limit, (300, 64)).astype(np.float32)
+    Z[0, 0] = 9000.0  # one row past the float32 reduction: computed in float64
+    exact = Z.astype(np.float64)
+    out = np.empty((300, 128), np.float32)
+    out[:, :64] = Z
+    out = cpu.cos_sin(out, 64, 1.0)
+    assert out.dtype == np.float32
+    eps32 = np.finfo(np.float32).eps
+    assert np.abs(out[:, :64] - np.cos(exact)).max() <= eps32
+    assert np.abs(out[:, 64:] - np.sin(exact)).max() <= eps32
+    phase = rng.uniform(0, 2 * np.pi, 64)
+    shifted = cpu.cos_phase(Z.copy(), phase, 1.0)
+    assert np.abs(shifted - np.cos(exact + phase)).max() <= eps32

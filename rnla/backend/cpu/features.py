@@ -9,6 +9,11 @@ row with :math:`|z| \ge 10^6` falls back to ``math.sin``/``math.cos``.  The resu
 agrees with ``numpy.cos``/``numpy.sin`` to within 2 ulp (absolute error below
 :math:`2^{-53}`): this is an exact-accuracy implementation, not an approximation of
 lower accuracy.
+
+float32 input is computed in float32 (twice the SIMD width): a three-part split of
+:math:`\pi/2` with 8- and 11-bit leading parts (exact for :math:`|j| < 2^{13}`) and
+Cephes' single-precision polynomials, within 2 ulp of float32 for :math:`|z| < 8192`;
+a row with larger entries is computed in float64 as above.
 """
 
 from __future__ import annotations
@@ -31,6 +36,14 @@ _S4, _S5, _S6 = 2.75573137070700676789e-06, -2.50507602534068634195e-08, 1.58969
 _C1, _C2, _C3 = 4.16666666666666019037e-02, -1.38888888888741095749e-03, 2.48015872894767294178e-05
 _C4, _C5, _C6 = -2.75573143513906633035e-07, 2.08757232129817482790e-09, -1.13596475577881948265e-11
 _REDUCTION_LIMIT = 1.0e6  # |z| below which the three-part reduction is exact enough
+_F = np.float32
+_F_PIO2_1, _F_PIO2_2 = _F(1.5703125), _F(4.837512969970703125e-4)  # 8 and 11 bits
+_F_PIO2_3 = _F(7.54978995489188216e-8)
+_F_TWO_OVER_PI = _F(6.36619772367581382433e-01)
+_F_S1, _F_S2, _F_S3 = _F(-1.6666654611e-1), _F(8.3321608736e-3), _F(-1.9515295891e-4)
+_F_C1, _F_C2, _F_C3 = _F(4.166664568298827e-2), _F(-1.388731625493765e-3), _F(2.443315711809948e-5)
+_F_HALF, _F_ONE, _F_QUARTER, _F_FOUR = _F(0.5), _F(1.0), _F(0.25), _F(4.0)
+_F_REDUCTION_LIMIT = 8192.0  # |z| below which the float32 reduction is exact enough
 
 
 @njit(inline="always")
@@ -51,6 +64,46 @@ def _sincos(z):
     sv = -sv if q >= 2.0 else sv
     cv = -cv if (q == 1.0) | (q == 2.0) else cv
     return sv, cv
+
+
+@njit(inline="always")
+def _sincos_reduced_f32(j, r):
+    """(sin, cos) of ``j pi/2 + r`` in float32 for |r| <= pi/4, branch-free."""
+    r2 = r * r
+    s = r + r * r2 * (_F_S1 + r2 * (_F_S2 + r2 * _F_S3))
+    c = (_F_ONE - _F_HALF * r2) + r2 * r2 * (_F_C1 + r2 * (_F_C2 + r2 * _F_C3))
+    q = j - _F_FOUR * np.floor(_F_QUARTER * j)  # quadrant j mod 4
+    odd = (q == _F(1.0)) | (q == _F(3.0))
+    sv = c if odd else s
+    cv = s if odd else c
+    sv = -sv if q >= _F(2.0) else sv
+    cv = -cv if (q == _F(1.0)) | (q == _F(2.0)) else cv
+    return sv, cv
+
+
+@njit(inline="always")
+def _sincos_f32(z):
+    """(sin z, cos z) in float32 arithmetic for a float32 |z| < 8192."""
+    j = np.floor(z * _F_TWO_OVER_PI + _F_HALF)
+    return _sincos_reduced_f32(j, ((z - j * _F_PIO2_1) - j * _F_PIO2_2) - j * _F_PIO2_3)
+
+
+@njit(inline="always")
+def _cos_shifted_f32(z, jp, hi, lo):
+    """cos(z + phase) in float32 for |z| < 8192, the phase given reduced as
+    ``jp pi/2 + hi + lo`` (|hi| <= pi/4, lo its float32 remainder).
+
+    z is reduced on its own; the two reduced parts are added exactly (TwoSum)
+    and reduced once more, so no rounding of ``z + phase`` enters.
+    """
+    jz = np.floor(z * _F_TWO_OVER_PI + _F_HALF)
+    a = ((z - jz * _F_PIO2_1) - jz * _F_PIO2_2) - jz * _F_PIO2_3
+    t = a + hi
+    tb = t - a
+    e = (a - (t - tb)) + (hi - tb)
+    k = np.floor(t * _F_TWO_OVER_PI + _F_HALF)  # -1, 0 or 1
+    r = (((t - k * _F_PIO2_1) - k * _F_PIO2_2) - k * _F_PIO2_3) + (e + lo)
+    return _sincos_reduced_f32(jz + jp + k, r)[1]
 
 
 @njit(inline="always")
@@ -78,6 +131,43 @@ def _cos_sin(out, s, scale):
 
 
 @njit(parallel=True, cache=True, fastmath={"contract"})
+def _cos_sin_f32(out, s, scale):
+    scale32 = np.float32(scale)
+    for i in prange(out.shape[0]):
+        row = out[i]
+        if _row_max_abs(row, s) < _F_REDUCTION_LIMIT:
+            for k in range(s):
+                sv, cv = _sincos_f32(row[k])
+                row[k] = scale32 * cv
+                row[s + k] = scale32 * sv
+        else:
+            for k in range(s):
+                sv, cv = _sincos(np.float64(row[k])) if abs(row[k]) < _REDUCTION_LIMIT else (
+                    math.sin(np.float64(row[k])), math.cos(np.float64(row[k])))
+                row[k] = scale * cv
+                row[s + k] = scale * sv
+
+
+@njit(parallel=True, cache=True, fastmath={"contract"})
+def _cos_phase_f32(out, phase, scale):
+    s = out.shape[1]
+    scale32 = np.float32(scale)
+    jp = np.floor(phase * (2.0 / np.pi) + 0.5)
+    reduced = phase - jp * (np.pi / 2)
+    hi = reduced.astype(np.float32)
+    lo = (reduced - hi.astype(np.float64)).astype(np.float32)
+    jp = jp.astype(np.float32)
+    for i in prange(out.shape[0]):
+        row = out[i]
+        if _row_max_abs(row, s) < _F_REDUCTION_LIMIT:
+            for k in range(s):
+                row[k] = scale32 * _cos_shifted_f32(row[k], jp[k], hi[k], lo[k])
+        else:
+            for k in range(s):
+                row[k] = scale * math.cos(np.float64(row[k]) + phase[k])
+
+
+@njit(parallel=True, cache=True, fastmath={"contract"})
 def _cos_phase(out, phase, scale):
     s = out.shape[1]
     for i in prange(out.shape[0]):
@@ -93,14 +183,14 @@ def _cos_phase(out, phase, scale):
 @sized(lambda out, s, scale: out.nbytes)
 def cos_sin(out: np.ndarray, s: int, scale: float) -> np.ndarray:
     """``scale [cos Z, sin Z]`` (n x 2s) for ``Z = out[:, :s]``, written over ``out``."""
-    _cos_sin(out, s, scale)
+    (_cos_sin_f32 if out.dtype == np.float32 else _cos_sin)(out, s, scale)
     return out
 
 
 @sized(lambda out, phase, scale: out.nbytes)
 def cos_phase(out: np.ndarray, phase: np.ndarray, scale: float) -> np.ndarray:
     """``scale cos(Z + phase)`` (phase per column) for ``Z = out``, written over ``out``."""
-    _cos_phase(out, phase, scale)
+    (_cos_phase_f32 if out.dtype == np.float32 else _cos_phase)(out, phase, scale)
     return out
 
 
