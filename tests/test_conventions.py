@@ -195,7 +195,9 @@ def test_linear_operator_input_is_checked():
 @pytest.mark.smoke
 def test_callback_sees_progress_and_can_stop():
     rng = np.random.default_rng(6)
-    A = rng.standard_normal((20000, 30)) * np.logspace(0, 6, 30)
+    # rotated, so that column scaling cannot make it well conditioned: several steps
+    A = (rng.standard_normal((20000, 30)) * np.logspace(0, 6, 30)) @ np.linalg.qr(
+        rng.standard_normal((30, 30)))[0]
     b = rng.standard_normal(20000)
     seen = []
     res = rnla.lstsq(A, b, method="precondition", rng=0,

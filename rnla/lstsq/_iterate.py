@@ -415,7 +415,8 @@ class RefineOutcome:
 
 
 def refine(op: GramOperator, pre, B: np.ndarray, X0: np.ndarray, tol: float, maxiter: int,
-           inner: str, ratio: float = 0.25, start=None, notify=None) -> RefineOutcome:
+           inner: str, ratio: float = 0.25, start=None, notify=None,
+           n_done: int = 0, min_steps: int = 2) -> RefineOutcome:
     """Iterative refinement with an inner solver until the backward error is below ``tol``.
 
     The first step runs the inner solver until its updates fall below the
@@ -433,14 +434,20 @@ def refine(op: GramOperator, pre, B: np.ndarray, X0: np.ndarray, tol: float, max
     the budget is spent, and ``"sketch_failed"`` when the heavy-ball iteration
     diverges.  ``start`` is ``op.residual_gradient(X0, B)`` when the caller has it.
     ``notify(X, rr, eta, n_iter)`` is called after every step; returning True stops
-    the run (``"callback"``).
+    the run (``"callback"``).  ``pre`` is the sketch's :class:`Preconditioner` or a
+    :class:`ColumnScaling` of it (whose ``sketched`` then gives the backward-error
+    estimates); ``n_done`` iterations were spent before this run (they count
+    against ``maxiter``).  ``min_steps=1`` lets a first step that meets ``tol``
+    end the run: right for a well-conditioned A, whose forward error the
+    second step cannot improve.
     """
     bnorm = _norms(B)
-    be = BackwardError(pre, bnorm, tol)
-    norm, kappa = be.norm_fro, pre.condition_1norm()
+    sketched = getattr(pre, "sketched", pre)
+    be = BackwardError(sketched, bnorm, tol)
+    norm, kappa = be.norm_fro, sketched.condition_1norm()
     solve = _INNER[inner]
     X = X0.copy()
-    n_iter, step, cond, halving = 0, 0, None, _Halving()
+    n_iter, step, cond, halving = n_done, 0, None, _Halving()
     G, rr = op.residual_gradient(X, B) if start is None else start
     eta = be(X, rr, G)
     while True:
@@ -448,7 +455,7 @@ def refine(op: GramOperator, pre, B: np.ndarray, X0: np.ndarray, tol: float, max
         if step > 0 and notify is not None and notify(X, rr, eta, n_iter):
             status = Status.CALLBACK
             break
-        if step > 1 and done.all():
+        if step >= min_steps and done.all():
             status = Status.CONVERGED
             break
         if n_iter >= maxiter:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg as sla
 
-__all__ = ["Preconditioner"]
+__all__ = ["Preconditioner", "ColumnScaling"]
 
 
 class Preconditioner:
@@ -120,7 +120,50 @@ class Preconditioner:
         """Orthonormal d x (d - rank) basis of the directions the SVD path dropped."""
         return self._V_dropped
 
+    def scaled_condition(self, steps: int = 30) -> float:
+        """Power-iteration estimate (from below) of the 2-norm condition number of
+        ``R D^{-1}``, D the column norms of R: O(steps d^2), QR path only."""
+        Rs = self._R / _nonzero_column_norms(self._R)
+        v = np.random.default_rng(0).standard_normal(Rs.shape[1])
+        w = v.copy()
+        for _ in range(steps):
+            v = Rs.T @ (Rs @ v)
+            v /= np.linalg.norm(v)
+            w = sla.solve_triangular(Rs, sla.solve_triangular(Rs, w, trans="T",
+                                                              check_finite=False),
+                                     check_finite=False)
+            w /= np.linalg.norm(w)
+        big = np.linalg.norm(Rs @ v)
+        small = np.linalg.norm(Rs @ w)
+        return float(big / small) if small > 0 else float("inf")
+
     @property
     def sigma_max(self) -> float:
         """Largest singular value of the sketched (augmented) matrix."""
         return float(self.spectrum()[0][0])
+
+
+def _nonzero_column_norms(R: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(R, axis=0)
+    return np.where(norms > 0, norms, 1.0)
+
+
+class ColumnScaling:
+    """``N = D^{-1}`` with D the column norms of the sketch's R (those of the sketched,
+    possibly augmented, matrix: estimates of A's), for iterating on A itself when
+    A is already well conditioned; everything else comes from the sketch's
+    :class:`Preconditioner`.
+    """
+
+    truncated = False
+
+    def __init__(self, pre: Preconditioner):
+        self.sketched = pre
+        self.rank = pre.rank
+        self._d = _nonzero_column_norms(pre._R)
+
+    def apply(self, Y: np.ndarray) -> np.ndarray:
+        """``D^{-1} Y``."""
+        return Y / self._d.reshape((-1,) + (1,) * (Y.ndim - 1))
+
+    apply_transpose = apply

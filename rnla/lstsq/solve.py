@@ -42,7 +42,7 @@ from rnla._validation import (
 from rnla.backend import uses_cpu
 from rnla.lstsq._iterate import GramOperator, refine, run_ihs_fresh
 from rnla.lstsq._namespace import solve_namespace
-from rnla.lstsq._precondition import Preconditioner
+from rnla.lstsq._precondition import ColumnScaling, Preconditioner
 from rnla.lstsq._result import LstsqProgress, LstsqResult
 from rnla.sketch import SKETCH_KINDS, LeverageSampling, SketchOperator, make_sketch
 
@@ -75,6 +75,8 @@ _DENSE_LIMIT = 2**26
 #: a preconditioned condition number above this means the sketch did not embed range(A)
 #: (an embedding of distortion 0.8 gives 9; Gaussian m = 2d gives about 5.8)
 _FAILED_CONDITION = 30.0
+#: iterate on A itself when cond(R D^-1) is at most this times the sketch's distortion
+_WELL_CONDITIONED = 1.1
 
 
 def _sketched_cost(n: int, d: int, nnz: int | None, gamma: int) -> float:
@@ -173,13 +175,34 @@ def choose_method(shape: tuple[int, int], nnz: int | None = None,
     return "direct" if t_direct <= t_sketch else "precondition"
 
 
-def _iteration_limit(tol: float, gamma: float) -> int:
-    """2 k(tol) + 10 with k(tol) = 2 ln(2/tol) / ln(gamma), the LSQR count for a
-    Gaussian sketch of gamma d rows, whose preconditioned condition number is about
+def _iteration_count(tol: float, gamma: float) -> float:
+    """k(tol) = 2 ln(2/tol) / ln(gamma), the LSQR count for a Gaussian sketch of
+    gamma d rows, whose preconditioned condition number is about
     (sqrt(gamma) + 1)/(sqrt(gamma) - 1) (Meng, Saunders and Mahoney 2014, LSRN);
     gamma is floored at 1.5."""
-    k = 2.0 * math.log(2.0 / tol) / math.log(max(gamma, 1.5))
-    return int(2 * math.ceil(k) + 10)
+    return 2.0 * math.log(2.0 / tol) / math.log(max(gamma, 1.5))
+
+
+def _iteration_limit(tol: float, gamma: float) -> int:
+    """2 k(tol) + 10 iterations, k(tol) from :func:`_iteration_count`."""
+    return int(2 * math.ceil(_iteration_count(tol, gamma)) + 10)
+
+
+def _a_is_well_conditioned(pre: Preconditioner, m: int) -> bool:
+    r"""Whether iterating on ``A D^{-1}`` (D: column scaling) should beat ``A R^{-1}``.
+
+    An embedding of m = gamma d rows has distortion :math:`\kappa_S \approx (1 +
+    \gamma^{-1/2})/(1 - \gamma^{-1/2})`, which is also about the condition number of
+    ``A R^{-1}``.  Measured over Gaussian designs with cond(A D^{-1}) from 1.09 to 3,
+    ``cond(R D^{-1})`` is within 10% of :math:`\kappa_S` exactly when cond(A D^{-1})
+    is at most about 1.3, where CG on A converges at a rate (cond - 1)/(cond + 1)
+    <= 0.13, against :math:`\gamma^{-1/2}` (0.35 at gamma = 8) on ``A R^{-1}``.
+    """
+    if pre.truncated:
+        return False
+    gamma = m / pre.rank
+    kappa_s = (1.0 + gamma**-0.5) / (1.0 - gamma**-0.5) if gamma > 1.0 else math.inf
+    return pre.scaled_condition() <= _WELL_CONDITIONED * kappa_s
 
 
 def _check_rhs(b, n: int, name: str = "b") -> tuple[np.ndarray, bool]:
@@ -487,8 +510,18 @@ def _iterate(op: GramOperator, pre: Preconditioner, B: np.ndarray, X0, method: s
         out = run_ihs_fresh(op, make_pre, pre, B, X0, tol, maxiter, notify)
     else:
         inner = "heavy_ball" if method == "ihs" else solver
+        out = None
+        if method == "precondition" and _a_is_well_conditioned(pre, m):
+            # iterate on A D^-1 for at most half the iterations the sketch's R^-1 would
+            # take; if that does not converge, R^-1 continues from the point reached
+            budget = min(maxiter, math.ceil(_iteration_count(tol, m / pre.rank) / 2))
+            out = refine(op, ColumnScaling(pre), B, X0, tol, budget, "cg", start=start,
+                         notify=notify, min_steps=1)
+            if out.status in (Status.CONVERGED, Status.CALLBACK):
+                return out.X, out.rr, out.n_iter, out.status, out.eta, out.cond, spent
+            X0, start = out.X, None
         out = refine(op, pre, B, X0, tol, maxiter, inner, ratio=pre.rank / m, start=start,
-                     notify=notify)
+                     notify=notify, n_done=0 if out is None else out.n_iter)
     status = out.status
     if (status not in (Status.CONVERGED, Status.CALLBACK) and out.cond is not None
             and out.cond > _FAILED_CONDITION):
