@@ -15,6 +15,7 @@ import scipy.sparse.linalg as spla
 
 __all__ = [
     "check_host",
+    "is_dask",
     "check_namespace",
     "check_array",
     "check_matrix",
@@ -39,12 +40,19 @@ def _library(value) -> str:
     return type(value).__module__.split(".")[0]
 
 
+def is_dask(value) -> bool:
+    """Whether ``value`` is a Dask collection (checked without importing Dask)."""
+    return _library(value) == "dask"
+
+
 def _refuse_dask(value, name: str) -> None:
     if _library(value) == "dask":
-        raise TypeError(f"`{name}` is a Dask array ({type(value).__name__}); rnla does not "
-                        "take Dask arrays yet and never computes a Dask graph behind your "
-                        "back: compute the part you need first (for example `A.compute()` "
-                        "if it fits in memory)")
+        raise TypeError(f"`{name}` is a Dask array ({type(value).__name__}); this part of "
+                        "rnla does not take Dask arrays and never computes a Dask graph "
+                        "behind your back: compute the part you need first (for example "
+                        "`A.compute()` if it fits in memory).  Sketches, lstsq/ridge, "
+                        "leverage scores and the feature maps take Dask arrays "
+                        "(rnla.distributed)")
 
 
 def check_host(value, name: str, what: str = "this part of rnla") -> None:

@@ -16,6 +16,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from rnla._validation import is_dask
 from rnla.estimators._array_api import (
     array_api_namespace,
     array_device,
@@ -183,8 +184,9 @@ class QMCFourierFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The data.
+        X : {array-like, sparse matrix, Dask array} of shape (n_samples, n_features)
+            The data.  A Dask array gives a lazy Dask array, transformed chunk by
+            chunk (each chunk validated when it is computed).
 
         Returns
         -------
@@ -192,6 +194,8 @@ class QMCFourierFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             In X's dtype.
         """
         check_is_fitted(self)
+        if is_dask(X):
+            return self.feature_map_.transform(X)
         xp = array_api_namespace(X)
         X = validate_data(self, X, accept_sparse=xp is None and ["csr", "csc"], reset=False,
                           dtype=float_dtypes(xp))

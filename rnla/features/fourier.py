@@ -34,6 +34,7 @@ from rnla._validation import (
     check_namespace,
     check_option,
     check_real,
+    is_dask,
 )
 from rnla.backend import kernels, to_host, uses_cpu
 from rnla.features.discrepancy import BOX_KERNELS, data_box
@@ -114,6 +115,13 @@ def median_bandwidth(X, max_rows: int = 1000, rng: SeedLike = 0) -> float:
     >>> median_bandwidth(np.array([[0.0], [1.0], [3.0]]))
     2.0
     """
+    if is_dask(X):  # the sampled rows (at most max_rows) are computed
+        from rnla.distributed import check_dask_array
+
+        X = check_dask_array(X, "X", ndim=(2,))
+        if X.shape[0] > max_rows:
+            X = X[np.sort(as_generator(rng, "rng").choice(X.shape[0], max_rows, replace=False))]
+        X = check_matrix(X.compute(), "X")
     xp = check_namespace(X=X)
     X = check_matrix(X, "X") if uses_cpu(xp) else check_array(X, xp, "X")
     if X.shape[0] > max_rows:
@@ -295,9 +303,16 @@ class FourierFeatureMap:
             ``self``, with ``frequencies_``, ``phase_``, ``bandwidth_`` and
             ``n_features_in_`` set.
         """
-        xp = check_namespace(X=X)
-        X = check_matrix(X, "X") if uses_cpu(xp) else check_array(X, xp, "X")
-        if not uses_cpu(xp) and self.sequence == "learned":
+        if is_dask(X):
+            from rnla.distributed import check_dask_array
+
+            X = check_dask_array(X, "X", ndim=(2,))
+            host = False
+        else:
+            xp = check_namespace(X=X)
+            host = uses_cpu(xp)
+            X = check_matrix(X, "X") if host else check_array(X, xp, "X")
+        if not host and self.sequence == "learned":
             raise TypeError("sequence='learned' is fitted on the host (L-BFGS on the data's "
                             "box): fit on a numpy sample of `X`, then transform arrays of any "
                             "namespace")
@@ -360,8 +375,9 @@ class FourierFeatureMap:
 
         Parameters
         ----------
-        X : array_like or scipy.sparse matrix of shape (n, d)
-            The data, of any Array-API namespace: the features come back in it.
+        X : array_like, scipy.sparse matrix or Dask array of shape (n, d)
+            The data, of any Array-API namespace: the features come back in it.  A
+            Dask array gives a lazy Dask array (``map_blocks`` over its row chunks).
 
         Returns
         -------
@@ -370,6 +386,10 @@ class FourierFeatureMap:
         """
         if not hasattr(self, "frequencies_"):
             raise RuntimeError("this FourierFeatureMap is not fitted; call fit(X) first")
+        if is_dask(X):
+            from rnla.distributed import transform_dask
+
+            return transform_dask(self.transform, X, self.n_features_in_, self.n_features)
         xp = check_namespace(X=X)
         X = check_matrix(X, "X") if uses_cpu(xp) else check_array(X, xp, "X")
         if X.shape[1] != self.n_features_in_:

@@ -416,7 +416,8 @@ class RefineOutcome:
 
 def refine(op: GramOperator, pre, B: np.ndarray, X0: np.ndarray, tol: float, maxiter: int,
            inner: str, ratio: float = 0.25, start=None, notify=None,
-           n_done: int = 0, min_steps: int = 2) -> RefineOutcome:
+           n_done: int = 0, min_steps: int = 2, bnorm: np.ndarray | None = None
+           ) -> RefineOutcome:
     """Iterative refinement with an inner solver until the backward error is below ``tol``.
 
     The first step runs the inner solver until its updates fall below the
@@ -439,9 +440,10 @@ def refine(op: GramOperator, pre, B: np.ndarray, X0: np.ndarray, tol: float, max
     estimates); ``n_done`` iterations were spent before this run (they count
     against ``maxiter``).  ``min_steps=1`` lets a first step that meets ``tol``
     end the run: right for a well-conditioned A, whose forward error the
-    second step cannot improve.
+    second step cannot improve.  ``bnorm`` holds the column norms of B when the caller
+    has them.
     """
-    bnorm = _norms(B)
+    bnorm = _norms(B) if bnorm is None else bnorm
     sketched = getattr(pre, "sketched", pre)
     be = BackwardError(sketched, bnorm, tol)
     norm, kappa = be.norm_fro, sketched.condition_1norm()

@@ -83,6 +83,11 @@ class LstsqResult:
     rank : int
         Numerical rank: of the sketched matrix (``d`` unless the SVD path
         dropped directions), or of A for ``"direct"``.
+    n_passes : int or None
+        Dask ``A`` only: passes over A's chunks (the sketch's, then one per product
+        of the iteration); None otherwise.
+    time_per_pass : float or None
+        Dask ``A`` only: mean seconds of one pass of the iteration; None otherwise.
     """
 
     x: np.ndarray
@@ -99,6 +104,8 @@ class LstsqResult:
     condition_estimate: float | None = None
     sketch_size: int = 0
     rank: int = 0
+    n_passes: int | None = None
+    time_per_pass: float | None = None
 
     @property
     def converged(self) -> bool:

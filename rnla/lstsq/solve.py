@@ -38,6 +38,7 @@ from rnla._validation import (
     check_option,
     check_real,
     extreme_scale,
+    is_dask,
 )
 from rnla.backend import uses_cpu
 from rnla.lstsq._iterate import GramOperator, refine, run_ihs_fresh
@@ -482,21 +483,24 @@ def _notifier(callback, was_vector: bool, scale: float, t0: float):
 
 def _iterate(op: GramOperator, pre: Preconditioner, B: np.ndarray, X0, method: str,
              solver: str, tol: float, maxiter: int | None, m: int, fresh_preconditioner,
-             rng_fresh, notify=None):
+             rng_fresh, notify=None, bb: np.ndarray | None = None):
     """The iterative phase from ``X0`` (the sketch-and-solve point when None): refinement
     with ``solver`` or the heavy ball, or the iterative Hessian sketch with a fresh
     sketch per step when ``rng_fresh`` is given.  Returns ``(X, rr, n_iter, status,
-    eta, condition_estimate, seconds spent drawing fresh sketches)``."""
+    eta, condition_estimate, seconds spent drawing fresh sketches)``.  ``bb`` holds the
+    squared column norms of B when the caller has them (B chunked: no pass for them)."""
     if maxiter is None:
         maxiter = _iteration_limit(tol, m / pre.rank)
     start = None
     if X0 is None:  # keep the sketched solution only if it beats x = 0 (PARLA's rule)
         X0 = pre.sketch_solve()
         start = op.residual_gradient(X0, B)
-        keep = start[1] < np.einsum("ij,ij->j", B, B)
+        bb = np.einsum("ij,ij->j", B, B) if bb is None else bb
+        keep = start[1] < bb
         if not keep.all():
             X0, start = np.where(keep, X0, 0.0), None
     spent = 0.0
+    bnorm = None if bb is None else np.sqrt(bb)
     if rng_fresh is not None:
         fresh_rngs = iter(rng_fresh.spawn(maxiter + 1))
 
@@ -516,12 +520,12 @@ def _iterate(op: GramOperator, pre: Preconditioner, B: np.ndarray, X0, method: s
             # take; if that does not converge, R^-1 continues from the point reached
             budget = min(maxiter, math.ceil(_iteration_count(tol, m / pre.rank) / 2))
             out = refine(op, ColumnScaling(pre), B, X0, tol, budget, "cg", start=start,
-                         notify=notify, min_steps=1)
+                         notify=notify, min_steps=1, bnorm=bnorm)
             if out.status in (Status.CONVERGED, Status.CALLBACK):
                 return out.X, out.rr, out.n_iter, out.status, out.eta, out.cond, spent
             X0, start = out.X, None
         out = refine(op, pre, B, X0, tol, maxiter, inner, ratio=pre.rank / m, start=start,
-                     notify=notify, n_done=0 if out is None else out.n_iter)
+                     notify=notify, n_done=0 if out is None else out.n_iter, bnorm=bnorm)
     status = out.status
     if (status not in (Status.CONVERGED, Status.CALLBACK) and out.cond is not None
             and out.cond > _FAILED_CONDITION):
@@ -689,6 +693,11 @@ def lstsq(A, b, *, method: str = "auto", sketch: str | SketchOperator = "sparse_
     >>> rnla.lstsq(A[:2000, :20], b[:2000]).method
     'direct'
     """
+    if is_dask(A):
+        from rnla.distributed import solve_dask
+
+        return solve_dask(A, b, None, method, sketch, sketch_size, solver, tol, maxiter, x0,
+                          as_generator(rng, "rng"), rcond, refresh, callback)
     xp = check_namespace(A=A, b=b, x0=x0)
     if not uses_cpu(xp):
         return solve_namespace(A, b, None, xp, method, sketch, sketch_size, tol, maxiter, rng,
@@ -740,7 +749,8 @@ def ridge(A, b, alpha: float | np.ndarray, *, method: str = "auto",
     >>> bool(np.allclose(x, x_ref, rtol=1e-10, atol=0))
     True
     """
-    xp = check_namespace(A=A, b=b, alpha=alpha, x0=x0)
+    dask_a = is_dask(A)
+    xp = check_namespace(A=None if dask_a else A, b=None if dask_a else b, alpha=alpha, x0=x0)
     if not uses_cpu(xp):
         alpha = check_real(alpha, "alpha", 0.0, None)  # a scalar here: penalty vectors on numpy
         return solve_namespace(A, b, alpha, xp, method, sketch, sketch_size, tol, maxiter, rng,
@@ -762,5 +772,10 @@ def ridge(A, b, alpha: float | np.ndarray, *, method: str = "auto",
         if not np.all(np.isfinite(penalty) & (penalty >= 0)):
             raise ValueError("`alpha` must contain only finite values >= 0")
         penalty = penalty if penalty.any() else None
+    if dask_a:
+        from rnla.distributed import solve_dask
+
+        return solve_dask(A, b, penalty, method, sketch, sketch_size, solver, tol, maxiter, x0,
+                          as_generator(rng, "rng"), rcond, refresh, callback)
     return _solve(A, b, penalty, method, sketch, sketch_size, solver, tol, maxiter, x0, rng,
                   rcond, refresh, callback)

@@ -21,13 +21,14 @@ from rnla.sketch.leverage import leverage_scores
 from rnla.sketch.sampling import LeverageSampling, UniformSampling
 from rnla.sketch.sizes import embedding_size
 from rnla.sketch.sparse import CountSketch, SparseSign
-from rnla.sketch.srht import SRHT
+from rnla.sketch.srht import SRHT, BlockSRHT
 
 __all__ = [
     "SketchOperator",
     "TransposedSketch",
     "GaussianSketch",
     "SRHT",
+    "BlockSRHT",
     "CountSketch",
     "SparseSign",
     "UniformSampling",
@@ -42,7 +43,8 @@ __all__ = [
 #: kind name -> operator class, for ``make_sketch``
 SKETCH_KINDS: dict[str, type[SketchOperator]] = {
     cls.kind: cls
-    for cls in (GaussianSketch, SRHT, CountSketch, SparseSign, UniformSampling, LeverageSampling)
+    for cls in (GaussianSketch, SRHT, BlockSRHT, CountSketch, SparseSign, UniformSampling,
+                LeverageSampling)
 }
 
 
@@ -52,7 +54,8 @@ def make_sketch(kind: str, k: int, n: int, *, rng: SeedLike = None, **options) -
 
     Parameters
     ----------
-    kind : {"gaussian", "srht", "countsketch", "sparse_sign", "uniform", "leverage"}
+    kind : {"gaussian", "srht", "block_srht", "countsketch", "sparse_sign", "uniform", \
+"leverage"}
         The operator class (see ``SKETCH_KINDS``).
     k, n : int
         The operator maps R^n to R^k.

@@ -18,6 +18,7 @@ from rnla._validation import (
     check_namespace,
     check_operand,
     float_dtype,
+    is_dask,
 )
 from rnla.backend import kernels, uses_cpu
 
@@ -95,20 +96,26 @@ class SketchOperator:
 
         Parameters
         ----------
-        A : array_like, scipy.sparse matrix or LinearOperator of shape (n,) or (n, d)
+        A : array_like, scipy.sparse matrix, LinearOperator or Dask array of shape (n,) or (n, d)
             The operand.  A ``LinearOperator`` is sketched through ``A.rmatmat``
             (``S A = (A^T S^T)^T``, a block of rows of S at a time): k products with
-            ``A^T`` in all, and A is never formed.
+            ``A^T`` in all, and A is never formed.  A Dask array (any chunking) is
+            sketched chunk by chunk (``rnla.distributed``): the result is a lazy Dask
+            array equal to the in-memory ``S @ A`` to rounding.
 
         Returns
         -------
-        ndarray or scipy.sparse matrix of shape (k,) or (k, d)
+        ndarray, scipy.sparse matrix or Dask array of shape (k,) or (k, d)
             Dense for dense and operator input; sampling sketches keep sparse input sparse.
         """
         if isinstance(A, spla.LinearOperator):
             _, dtype = check_linear_operator(A, self.n, "A")
             return _times_operator(self.apply_transpose, self.k, A,
                                    self.dtype if self.dtype is not None else dtype)
+        if is_dask(A):
+            from rnla.distributed import apply_dask
+
+            return apply_dask(self, A)
         xp = check_namespace(A=A)
         if not uses_cpu(xp):
             return self._apply_namespace(A, xp, "A", self.n, self._apply_xp,
@@ -183,6 +190,13 @@ class SketchOperator:
     def _draw(self, K, xp, device) -> tuple:
         """The operator's random parameters, drawn with kernel set K in namespace xp."""
         return ()
+
+    def _host_params(self) -> tuple:
+        """The parameters for numpy operands, drawn on first use: some kinds draw n-sized
+        arrays, which a sketch applied only to chunked (Dask) data never needs whole."""
+        if "host" not in self._drawn:
+            self._drawn["host"] = self._draw(kernels(), np, None)
+        return self._drawn["host"]
 
     def to_dense(self) -> np.ndarray:
         """The k x n matrix S as a dense numpy array (for small n: tests, teaching).

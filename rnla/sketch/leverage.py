@@ -19,6 +19,7 @@ from rnla._validation import (
     check_option,
     check_real,
     extreme_scale,
+    is_dask,
 )
 from rnla.backend import uses_cpu
 
@@ -115,6 +116,9 @@ def leverage_scores(A, method: str = "exact", *, rcond: float | None = None,
     A : array or sparse matrix of shape (n, d)
         The matrix (tall: n >= d).  An array of another Array-API library is
         processed in its namespace (``xp.linalg``), and the scores come back there.
+        A Dask array gives a lazy Dask array of scores: ``"exact"`` takes R from
+        ``dask.array.linalg.tsqr``, ``"approx"`` from the sketch; a second pass
+        forms the scores.
     method : {"exact", "approx"}, default="exact"
         ``"exact"``: thin Householder QR A = QR, then the SVD of R decides the
         rank (singular values above ``rcond * sigma_1``); O(n d^2).  For sparse A
@@ -162,10 +166,15 @@ def leverage_scores(A, method: str = "exact", *, rcond: float | None = None,
     >>> leverage_scores(A)
     array([1., 1., 0., 0., 0.])
     """
+    check_option(method, "method", ("exact", "approx"))
+    if is_dask(A):
+        from rnla.distributed import leverage_scores_dask
+
+        return leverage_scores_dask(A, method, rcond, eps, sketch, sketch_size, n_projections,
+                                    as_generator(rng))
     xp = check_namespace(A=A)
     host = uses_cpu(xp)
     A = check_matrix(A) if host else check_array(A, xp)
-    check_option(method, "method", ("exact", "approx"))
     rng = as_generator(rng)
     n, d = A.shape
     if rcond is None:

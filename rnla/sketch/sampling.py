@@ -16,6 +16,7 @@ from rnla._validation import (
     check_namespace,
     check_probabilities,
     check_real,
+    is_dask,
 )
 from rnla.backend import kernels, to_host, uses_cpu
 from rnla.sketch._base import SketchOperator
@@ -171,18 +172,76 @@ class LeverageSampling(_RowSampling):
                  rng: SeedLike = None, dtype=None):
         self.replace = bool(replace)
         super().__init__(k, n, rng=rng, dtype=dtype)
+        self.k_requested = self.k
+        self._key = draw_key(self._rng)
+        self.dask_plan = None
+        if is_dask(probabilities):
+            self._init_dask(probabilities)
+            return
         xp = check_namespace(probabilities=probabilities)
         p = check_probabilities(probabilities, self.n, xp=xp)
         self.probabilities = p
-        self.k_requested = self.k
-        self._key = draw_key(self._rng)
         # drawn where the probabilities live; only the k rows and weights ever move
         idx, weights = sample_by_probabilities(kernels(xp), self._key, p, self.k, self.replace)
         self._sample = (xp.__name__, str(array_device(p)), idx, weights)
         self._idx, self._weights = to_host(idx), to_host(weights)
         self.k = self._idx.shape[0]
 
+    def _init_dask(self, p) -> None:
+        """Probabilities held as a Dask array: only one mass per chunk comes to the
+        client, and each chunk samples its own rows when ``S @ A`` runs."""
+        from rnla.distributed import check_dask_array
+        from rnla.distributed._sketch import leverage_plan
+
+        if not self.replace:
+            raise ValueError("`replace=False` (Poisson sampling) keeps a random number of "
+                             "rows, which a Dask result cannot size in advance; use "
+                             "replace=True with Dask probabilities")
+        p = check_dask_array(p, "probabilities", ndim=(1,))
+        if p.shape[0] != self.n:
+            raise ValueError(f"`probabilities` must be a vector of length {self.n}; got "
+                             f"shape {p.shape}")
+        self.probabilities = p
+        self.dask_plan = leverage_plan(p, self.k, self._key)
+
+    @property
+    def indices(self) -> np.ndarray:
+        """The sampled row indices (sorted; repeated when sampling with replacement)."""
+        self._host_sample("indices")
+        return self._idx
+
+    @property
+    def weights(self) -> np.ndarray:
+        """The scaling of each sampled row."""
+        self._host_sample("weights")
+        return self._weights
+
+    def _host_sample(self, what: str) -> None:
+        if self.dask_plan is not None:
+            raise TypeError(f"this sketch's probabilities are a Dask array: each chunk "
+                            f"samples its own rows when `S @ A` runs, so there are no {what} "
+                            "on the client; apply it to a Dask array")
+
+    def _apply(self, A):
+        self._host_sample("sampled rows")
+        return super()._apply(A)
+
+    def _apply_transpose(self, Y):
+        self._host_sample("sampled rows")
+        return super()._apply_transpose(Y)
+
+    def to_dense(self) -> np.ndarray:
+        """The k x n matrix S as a dense array (for small n: tests, teaching).
+
+        Returns
+        -------
+        ndarray of shape (k, n)
+        """
+        self._host_sample("sampled rows")
+        return super().to_dense()
+
     def _draw(self, K, xp, device) -> tuple:
+        self._host_sample("sampled rows")
         home, home_device, idx, weights = self._sample
         if xp.__name__ == home and str(device) == home_device:
             return idx, weights
@@ -208,8 +267,10 @@ class LeverageSampling(_RowSampling):
 
         Parameters
         ----------
-        A : array_like or scipy.sparse matrix of shape (n, d)
-            The matrix whose rows are sampled.
+        A : array_like, scipy.sparse matrix or Dask array of shape (n, d)
+            The matrix whose rows are sampled.  For a Dask array the scores stay a lazy
+            Dask array; their sum and one mass per chunk are computed (passes over A:
+            persist A first), and each chunk samples its own rows (with replacement only).
         k : int
             Sketch size.
         method : {"exact", "approx"}, default="exact"
@@ -233,11 +294,16 @@ class LeverageSampling(_RowSampling):
         from rnla._random import spawn
         from rnla.sketch.leverage import leverage_scores
 
-        xp = check_namespace(A=A)
-        A = check_matrix(A) if uses_cpu(xp) else check_array(A, xp)
         rng_scores, rng_sample = spawn(rng, 2)
-        h = leverage_scores(A, method=method, rng=rng_scores, **leverage_options)
-        total = float(xp.sum(h))
+        if is_dask(A):  # lazy scores; one mass per chunk comes back to sample
+            h = leverage_scores(A, method=method, rng=rng_scores, **leverage_options)
+            total = float(h.sum().compute())
+            xp = None
+        else:
+            xp = check_namespace(A=A)
+            A = check_matrix(A) if uses_cpu(xp) else check_array(A, xp)
+            h = leverage_scores(A, method=method, rng=rng_scores, **leverage_options)
+            total = float(xp.sum(h))
         if total <= 0:
             raise ValueError("`A` has no nonzero leverage scores (is it all zeros?)")
         p = h / total

@@ -71,8 +71,15 @@ class SparseSign(SketchOperator):
         super().__init__(k, n, rng=rng, dtype=dtype)
         self.s = min(8, self.k) if s is None else check_int(s, "s", low=1, high=self.k)
         self._key = draw_key(self._rng)
-        self._rows, self._signs = kernels().sparse_sign_draw(self._key, self.n, self.k, self.s)
         self._scale = 1.0 / math.sqrt(self.s)
+
+    @property
+    def _rows(self) -> np.ndarray:
+        return self._host_params()[0]
+
+    @property
+    def _signs(self) -> np.ndarray:
+        return self._host_params()[1]
 
     def _apply(self, A):
         cpu = kernels()

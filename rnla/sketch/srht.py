@@ -17,7 +17,7 @@ from rnla.backend import kernels
 from rnla.sketch._base import SketchOperator
 from rnla.sketch._draw import random_signs, sample_rows
 
-__all__ = ["SRHT"]
+__all__ = ["SRHT", "BlockSRHT"]
 
 
 def _next_pow2(n: int) -> int:
@@ -82,7 +82,18 @@ class SRHT(SketchOperator):
         self.block_bytes = check_int(block_bytes, "block_bytes", low=1)
         self.n_padded = _next_pow2(self.n)
         self._keys = (draw_key(self._rng), draw_key(self._rng))
-        self._signs, self._rows, self._weights = self._draw(kernels(), np, None)
+
+    @property
+    def _signs(self) -> np.ndarray:
+        return self._host_params()[0]
+
+    @property
+    def _rows(self) -> np.ndarray:
+        return self._host_params()[1]
+
+    @property
+    def _weights(self) -> np.ndarray:
+        return self._host_params()[2]
 
     def _draw(self, K, xp, device) -> tuple:
         """Signs (n), sorted sampled rows (k) and weights (k) from the streams."""
@@ -152,3 +163,163 @@ class SRHT(SketchOperator):
 
     def __repr__(self) -> str:
         return f"SRHT(k={self.k}, n={self.n}, replace={self.replace})"
+
+
+class BlockSRHT(SketchOperator):
+    r"""Block SRHT: an independent Hadamard mix per block of rows, then one global sample.
+
+    The rows of A are cut into :math:`m = \lceil n/b \rceil` blocks of b rows (b a
+    power of two; the last block is padded with zero rows), and
+
+    .. math:: S = \sqrt{m/k}\; P\, \mathrm{diag}(H_b D_1, \dots, H_b D_m),
+
+    with :math:`D_i` diagonals of random signs, :math:`H_b` the Walsh–Hadamard
+    matrix of order b (entries +-1) and P a uniform sample of k of the
+    :math:`n' = m b` mixed rows (without replacement by default); E[S^T S] = I.  With
+    one block (:math:`b \ge n`) it is the :class:`SRHT`.
+
+    Each block is mixed on its own, so S applies block by block: a chunked (Dask)
+    array whose row chunks hold whole blocks is sketched chunk by chunk, and the
+    result does not depend on the chunking.
+
+    Parameters
+    ----------
+    k : int
+        Sketch size, 1 <= k <= n' (without replacement).
+    n : int
+        Number of rows of the matrices it applies to.
+    block_rows : int, default=65536
+        Rows per block b (a power of two; capped at the next power of two of n).
+    replace : bool, default=False
+        Sample the k rows with replacement.
+    rng : None, int, SeedSequence, Generator or RandomState
+        Randomness; the same int gives the same sketch.
+    dtype : None, float32 or float64
+        Force the output dtype (default: follow the input).
+
+    Notes
+    -----
+    The mixing flattens the leverage scores only within each block: after it, a row
+    of block i has leverage about :math:`L_i / b` with :math:`L_i` the block's total
+    leverage, where the SRHT gives every row about d/n.  Uniform sampling of the
+    mixed rows then needs :math:`k = O(m \max_i L_i \log d / \epsilon^2)` for an
+    eps-embedding: the SRHT's :math:`O(d \log d/\epsilon^2)` when the leverage is
+    spread evenly over the blocks (:math:`L_i \approx d/m`), up to m times more when
+    one block holds it all.  Cost O(n' d log b).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rnla.sketch import BlockSRHT
+    >>> S = BlockSRHT(6, 8, block_rows=4, rng=0)
+    >>> S.n_blocks, S.to_dense().shape
+    (2, (6, 8))
+    """
+
+    kind = "block_srht"
+    _mixes_every_entry = True
+
+    def __init__(self, k: int, n: int, *, block_rows: int = 2**16, replace: bool = False,
+                 rng: SeedLike = None, dtype=None):
+        self.replace = bool(replace)
+        b = check_int(block_rows, "block_rows", low=1)
+        if b & (b - 1):
+            raise ValueError(f"`block_rows` must be a power of two; got {b}")
+        self.block_rows = min(b, _next_pow2(check_int(n, "n", low=1)))
+        self.n_blocks = -(-n // self.block_rows)
+        self.n_padded = self.n_blocks * self.block_rows
+        super().__init__(k, n, rng=rng, dtype=dtype)
+        self._keys = (draw_key(self._rng), draw_key(self._rng))
+        # the k-sized sample is drawn now; the n signs on first use (or per chunk)
+        self._rows = sample_rows(kernels(), self._keys[1], self.n_padded, self.k,
+                                 self.replace, np)
+        self._weights = np.full(self.k, math.sqrt(self.n_blocks / self.k))
+
+    def _max_k(self, n: int) -> int | None:
+        return None if self.replace else self.n_padded
+
+    def _draw(self, K, xp, device) -> tuple:
+        """Signs (n), sorted sampled rows of the n' mixed rows (k) and weights (k)."""
+        signs = random_signs(K, self._keys[0], self.n, xp, device)
+        if xp is np:
+            return signs, self._rows, self._weights
+        return signs, xp.asarray(self._rows, device=device), xp.asarray(self._weights,
+                                                                      device=device)
+
+    def block_parameters(self) -> tuple[int, int, np.ndarray, np.ndarray]:
+        """``(sign key, b, sampled rows, weights)``: what a block of rows needs to apply S
+        (its signs come from the key's streams at the block's global rows)."""
+        return self._keys[0], self.block_rows, self._rows, self._weights
+
+    def _apply(self, A):
+        signs, rows, weights = self._host_params()
+        return mix_and_sample(A, 0, signs, self.block_rows, rows, weights)
+
+    def _apply_transpose(self, Y):
+        cpu = kernels()
+        signs, rows, weights = self._host_params()
+        b = self.block_rows
+        buf = cpu.scatter_rows(Y, rows, weights, self.n_padded)
+        for r0 in range(0, self.n_padded, b):
+            cpu.fwht(buf[r0:r0 + b])
+        return buf[: self.n] * signs.astype(Y.dtype)[:, None]
+
+    def _apply_xp(self, A, xp, K, params):
+        signs, rows, weights = params
+        n, d = A.shape
+        buf = A * xp.astype(signs, A.dtype)[:, None]
+        if self.n_padded > n:
+            buf = xp.concat([buf, xp.zeros((self.n_padded - n, d), dtype=A.dtype,
+                                           device=array_device(A))], axis=0)
+        b = self.block_rows
+        mixed = xp.concat([K.fwht(buf[r0:r0 + b, :]) for r0 in range(0, self.n_padded, b)],
+                          axis=0)
+        return K.gather_rows(mixed, rows, weights)
+
+    def _apply_transpose_xp(self, Y, xp, K, params):
+        signs, rows, weights = params
+        buf = K.scatter_rows(Y, rows, weights, self.n_padded)
+        b = self.block_rows
+        mixed = xp.concat([K.fwht(buf[r0:r0 + b, :]) for r0 in range(0, self.n_padded, b)],
+                          axis=0)
+        return mixed[:self.n, :] * xp.astype(signs, Y.dtype)[:, None]
+
+    def to_dense(self) -> np.ndarray:
+        """The k x n matrix S as a dense array (for small n: tests, teaching).
+
+        Returns
+        -------
+        ndarray of shape (k, n)
+        """
+        dtype = np.dtype(self.dtype if self.dtype is not None else np.float64)
+        signs, rows, weights = self._host_params()
+        H = scipy.linalg.block_diag(*[scipy.linalg.hadamard(self.block_rows, dtype=dtype)]
+                                    * self.n_blocks)
+        return (H[rows][:, : self.n] * signs * weights[:, None]).astype(dtype)
+
+    def __repr__(self) -> str:
+        return (f"BlockSRHT(k={self.k}, n={self.n}, block_rows={self.block_rows}, "
+                f"replace={self.replace})")
+
+
+def mix_and_sample(A, r0: int, signs, b: int, rows: np.ndarray, weights: np.ndarray
+                   ) -> np.ndarray:
+    """The part of a block SRHT's ``S @ A`` that rows ``r0 ..`` of A (a dense or sparse
+    block starting at a block boundary, ``r0 % b == 0``) contribute: k x d, zero in the
+    rows sampled from other blocks.  ``signs`` holds the signs of the block's rows."""
+    cpu = kernels()
+    rows_in, d = A.shape
+    dtype = A.dtype
+    out = np.zeros((rows.shape[0], d), dtype=dtype)
+    for j0 in range(0, rows_in, b):
+        j1 = min(rows_in, j0 + b)
+        lo, hi = np.searchsorted(rows, [r0 + j0, r0 + j0 + b])
+        if lo == hi:
+            continue  # no sampled row comes from this block: skip its transform
+        buf = np.zeros((b, d), dtype=dtype)
+        part = A[j0:j1]
+        buf[: j1 - j0] = (part.toarray() if sp.issparse(part) else part) * \
+            signs[j0:j1].astype(dtype)[:, None]
+        cpu.fwht(buf)
+        out[lo:hi] = buf[rows[lo:hi] - (r0 + j0)] * weights[lo:hi, None].astype(dtype)
+    return out

@@ -308,9 +308,9 @@ def fwht(X: np.ndarray) -> np.ndarray:
 
 
 @njit(parallel=True, cache=True)
-def _sparse_sign_draw(key, n, k, s, rows, signs):
+def _sparse_sign_draw(key, j0, n, k, s, rows, signs):
     for i in prange(n):
-        state = _stream_start(key, i)
+        state = _stream_start(key, j0 + i)
         # Floyd's algorithm: a uniformly random s-subset of range(k).
         cnt = 0
         for j in range(k - s, k):
@@ -330,15 +330,15 @@ def _sparse_sign_draw(key, n, k, s, rows, signs):
 
 
 @sized(lambda key, n, k, s, **_: 5 * n * s)
-def sparse_sign_draw(key: int, n: int, k: int, s: int, *, xp=None, device=None
+def sparse_sign_draw(key: int, n: int, k: int, s: int, *, j0: int = 0, xp=None, device=None
                      ) -> tuple[np.ndarray, np.ndarray]:
-    """Rows (n x s, int32, distinct within a row) and signs (n x s, int8) of a
-    k x n sparse sign matrix with s nonzeros per column; stream ``i`` of ``key``
-    gives column ``i``.
+    """Rows (n x s, int32, distinct within a row) and signs (n x s, int8) of columns
+    ``j0 .. j0 + n - 1`` of a k x N sparse sign matrix with s nonzeros per column;
+    stream ``j`` of ``key`` gives column ``j``.
     """
     rows = np.empty((n, s), dtype=np.int32)
     signs = np.empty((n, s), dtype=np.int8)
-    _sparse_sign_draw(np.uint64(key), n, k, s, rows, signs)
+    _sparse_sign_draw(np.uint64(key), np.uint64(j0), n, k, s, rows, signs)
     return rows, signs
 
 

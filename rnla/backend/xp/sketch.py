@@ -99,10 +99,11 @@ def fwht(X):
     return xp.reshape(Y, shape)
 
 
-def sparse_sign_draw(key: int, n: int, k: int, s: int, *, xp, device=None):
-    """Rows (n x s, int32, distinct within a row) and signs (n x s, int8) of a k x n
-    sparse sign matrix; stream ``i`` of ``key`` gives column ``i`` (Floyd's sampler)."""
-    state = stream_start(xp, key, 0, n, device)
+def sparse_sign_draw(key: int, n: int, k: int, s: int, *, j0: int = 0, xp, device=None):
+    """Rows (n x s, int32, distinct within a row) and signs (n x s, int8) of columns
+    ``j0 .. j0 + n - 1`` of a k x N sparse sign matrix; stream ``j`` of ``key`` gives
+    column ``j`` (Floyd's sampler)."""
+    state = stream_start(xp, key, j0, n, device)
     picks = []
     for j in range(k - s, k):
         state = state + GOLDEN
