@@ -1,32 +1,38 @@
-"""Positive LPs: rnla's DB-SCD and coordinate descent against HiGHS, in one run.
+"""Positive LPs: rnla's PDHG and DB-SCD against HiGHS, in one run.
 
-    python -m bench.positive_lp [--quick]
+    python -m bench.positive_lp [--quick] [--cap SECONDS]
 
 * Random sparse packing LPs, square, 10 nonzeros per row uniform in [0.1, 1] (plus
-  one per empty column), N = nnz from 2*10^4 to 10^6; and a set-cover family (sets
-  of power-law size, every element covered), solved on the covering side.
-* rnla: ``solve_packing``/``solve_covering`` with method "dbscd" at eps = 0.05 and
-  0.01 and "coordinate" at eps = 0.05; the certified gap is the solver's own.
-* HiGHS through ``scipy.optimize.linprog`` (interior point, dual simplex) and its
-  PDLP first-order method through highspy with ``pdlp_optimality_tolerance`` = eps
-  (HiGHS's own relative-gap measure, not a certificate), each under a time cap;
-  where a solver stops at the cap the row says so.
+  one per empty column), nnz from 2*10^4 to 10^7; a synthetic set-cover family (sets of
+  power-law size) and the OR-Library set-cover relaxations in ``../shared/data/orlib``
+  when present (weighted where the costs are given), solved on the covering side.
+* rnla: ``method="pdhg"`` and ``"dbscd"`` at eps = 0.01 (0.02 at 10^7 nonzeros), with
+  the certified gap recorded against wall time through ``callback`` (the time-to-gap
+  curves of docs/figures/positive_lp.png).
+* HiGHS through ``scipy.optimize.linprog`` (interior point, dual simplex) and its PDLP
+  through highspy with ``pdlp_optimality_tolerance`` = 0.01 (HiGHS's own relative-gap
+  measure, not a certificate), each in a child process that is killed at the cap
+  (HiGHS does not always honour its own time limit); where it returns nothing the row
+  says so.
 
-Every run is timed once (capped runs cannot be repeated within the machine's
-budget); numba compilation is excluded by a warm-up on a small LP.
+Every run is timed once; numba compilation is excluded by a warm-up on a small LP.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import time
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
 from bench._common import write_results
-from rnla.lp import solve_covering, solve_packing
+from rnla.lp import solve_covering, solve_packing, solve_positive_lp
+
+ORLIB = Path(__file__).resolve().parents[2] / "shared" / "data" / "orlib"
 
 
 def random_packing(n: int, per_row: int, seed: int) -> sp.csc_array:
@@ -93,52 +99,177 @@ def highs_pdlp(A, eps: float, cap: float) -> dict:
             else float("nan"), "status": "optimal (to eps)" if done else status.lower()}
 
 
-def rnla_row(solve, A, eps, method, cap) -> dict:
-    res = solve(A, eps, method=method, rng=0, time_limit=cap)
+def _child(queue, fn, args):
+    queue.put(fn(*args))
+
+
+def capped(fn, args, cap: float) -> dict:
+    """``fn(*args)`` in a child process, killed ``cap`` + 10 s after it starts."""
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(queue, fn, args))
+    t0 = time.perf_counter()
+    proc.start()
+    proc.join(cap + 10)
+    if proc.is_alive():
+        proc.kill()
+        proc.join()
+        return {"time_s": time.perf_counter() - t0, "objective": float("nan"),
+                "status": f"killed at the {cap:.0f} s cap: no answer"}
+    return queue.get() if not queue.empty() else {"time_s": time.perf_counter() - t0,
+                                                  "status": "no answer (process failed)"}
+
+
+def rnla_row(solve, A, eps, method, cap, curve: list) -> dict:
+    t0 = time.perf_counter()
+
+    def record(progress):
+        curve.append((time.perf_counter() - t0, progress.gap))
+        return False
+
+    res = solve(A, eps, method=method, rng=0, time_limit=cap, callback=record)
     return {"time_s": res.time, "objective": res.objective, "gap": res.gap,
             "iterations": res.n_iter, "passes": res.passes,
             "status": res.status if res.converged else f"{res.status} (gap {res.gap:.3f})"}
 
 
+def read_orlib(path: Path):
+    """An OR-Library set cover (rows elements, columns sets) as (A, costs or None)."""
+    numbers = np.array(path.read_text().split(), dtype=np.int64)
+    m, n = int(numbers[0]), int(numbers[1])
+    costs = None
+    if path.name.endswith("_costs_orlib.txt"):
+        costs, pos = numbers[2:2 + n].astype(float), 2 + n
+    else:
+        pos = 2 + 2 * m
+    rows, cols = [], []
+    for i in range(m):
+        k = int(numbers[pos])
+        rows += [i] * k
+        cols += list(numbers[pos + 1:pos + 1 + k] - 1)
+        pos += 1 + k
+    A = sp.csc_array((np.ones(len(rows)), (rows, cols)), shape=(m, n))
+    A.sum_duplicates()
+    A.data[:] = 1.0
+    if path.name == "scp41.txt" and (ORLIB / "scp41_costs.txt").exists():
+        costs = np.array((ORLIB / "scp41_costs.txt").read_text().split(), dtype=float)
+    return A, costs
+
+
+def highs_cover(A, costs, cap: float) -> dict:
+    m, n = A.shape
+    c = np.ones(n) if costs is None else costs
+    t0 = time.perf_counter()
+    res = linprog(c, A_ub=-A, b_ub=-np.ones(m), bounds=(0, None), method="highs",
+                  options={"time_limit": cap})
+    return {"time_s": time.perf_counter() - t0,
+            "objective": res.fun if res.status == 0 else float("nan"),
+            "status": "optimal" if res.status == 0 else res.message}
+
+
+def orlib_rows(cap: float) -> list[dict]:
+    """Each OR-Library instance: HiGHS's optimum and rnla's certified 1% answer."""
+    rows = []
+    for path in sorted(ORLIB.glob("scp*.txt")):
+        if path.name == "scp41_costs.txt":
+            continue
+        A, costs = read_orlib(path)
+        c = np.ones(A.shape[1]) if costs is None else costs
+        ref = highs_cover(A, costs, cap)
+        name = f"OR-Library {path.stem.replace('_costs_orlib', '')}" + (
+            " (weighted)" if costs is not None else " (unicost)")
+        for method in ("pdhg", "dbscd"):
+            res = solve_positive_lp(c, A, np.ones(A.shape[0]), "covering", 0.01, method=method,
+                                    rng=0, time_limit=cap)
+            rows.append({"case": name, "nnz": A.nnz, "solver": f"rnla {method}", "eps": 0.01,
+                         "time_s": res.time, "objective": res.objective, "gap": res.gap,
+                         "highs_objective": ref["objective"], "highs_time_s": ref["time_s"],
+                         "iterations": res.n_iter, "status": str(res.status)})
+            print(rows[-1], flush=True)
+    return rows
+
+
+def plot(curves: dict, highs: dict) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cases = list(curves)
+    fig, axes = plt.subplots(1, len(cases), figsize=(4.2 * len(cases), 3.8), squeeze=False)
+    for ax, case in zip(axes[0], cases, strict=True):
+        for label, points in curves[case].items():
+            if points:
+                t, g = zip(*points, strict=True)
+                ax.step(t, np.maximum(g, 1e-4), where="post", label=label)
+        for label, (t, ok) in highs.get(case, {}).items():
+            ax.axvline(t, ls="--" if ok else ":", color="grey")
+            ax.text(t, 0.5, f"{label}{'' if ok else ' (no answer)'}", rotation=90,
+                    fontsize=7, va="top", ha="right")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("seconds")
+        ax.set_title(case, fontsize=9)
+        ax.axhline(0.01, color="k", lw=0.5)
+    axes[0][0].set_ylabel("certified relative gap")
+    axes[0][0].legend(fontsize=7)
+    fig.tight_layout()
+    out = Path(__file__).resolve().parents[1] / "docs" / "figures" / "positive_lp.png"
+    fig.savefig(out, dpi=110)
+    print(f"wrote {out}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="the two smallest sizes only")
-    parser.add_argument("--cap", type=float, default=60.0, help="seconds per solver run")
+    parser.add_argument("--cap", type=float, default=60.0,
+                        help="seconds per solver run (twice this at 10^7 nonzeros)")
     args = parser.parse_args()
-    solve_packing(random_packing(200, 10, 0), 0.05, rng=0)  # compile
-    solve_packing(random_packing(200, 10, 0), 0.05, method="coordinate", rng=0)
-    sizes = [2_000, 5_000] if args.quick else [2_000, 5_000, 20_000, 100_000]
-    cases = [(f"packing n={n}", random_packing(n, 10, 1), solve_packing) for n in sizes]
+    for method in ("dbscd", "pdhg"):  # compile
+        solve_packing(random_packing(200, 10, 0), 0.05, method=method, rng=0)
+    sizes = [2_000, 5_000] if args.quick else [2_000, 5_000, 20_000, 100_000, 1_000_000]
+    cases = [(f"packing nnz={10 * n:.0e}", random_packing(n, 10, 1), solve_packing)
+             for n in sizes]
     cases.append(("set cover 2000 x 10000", set_cover(2_000, 10_000, 2), solve_covering))
-    rows = []
+    rows, curves, highs = [], {}, {}
     for name, A, solve in cases:
-        big = A.nnz > 300_000
-        runs = [("rnla dbscd", 0.05, "dbscd"), ("rnla dbscd", 0.01, "dbscd")]
-        if not big:
-            runs.append(("rnla coordinate", 0.05, "coordinate"))
-        for label, eps, method in runs:
-            row = {"case": name, "nnz": A.nnz, "solver": label, "eps": eps}
-            row.update(rnla_row(solve, A, eps, method, args.cap))
+        huge = A.nnz > 5_000_000
+        cap = 2 * args.cap if huge else args.cap
+        eps = 0.02 if huge else 0.01
+        curves[name] = {}
+        for method in ("pdhg", "dbscd"):
+            curve = curves[name].setdefault(f"rnla {method}", [])
+            row = {"case": name, "nnz": A.nnz, "solver": f"rnla {method}", "eps": eps}
+            row.update(rnla_row(solve, A, eps, method, cap, curve))
             rows.append(row)
             print(row, flush=True)
-        for label, fn in (("HiGHS ipm", lambda A: highs_linprog(A, "highs-ipm", args.cap)),
-                          ("HiGHS dual simplex",
-                           lambda A: highs_linprog(A, "highs-ds", args.cap)),
-                          ("HiGHS PDLP", lambda A: highs_pdlp(A, 0.01, args.cap))):
-            if big:  # HiGHS ipm ran > 6 min past a 20 s cap here (the cap is not checked
-                continue  # inside the factorization): a row saying so is added instead
-            row = {"case": name, "nnz": A.nnz, "solver": label, "eps": 0.01 if "PDLP" in label
-                   else 0.0}
-            row.update(fn(A))
+        for label, fn, fargs in (("HiGHS ipm", highs_linprog, ("highs-ipm", cap)),
+                                 ("HiGHS dual simplex", highs_linprog, ("highs-ds", cap)),
+                                 ("HiGHS PDLP", highs_pdlp, (0.01, cap))):
+            row = {"case": name, "nnz": A.nnz, "solver": label,
+                   "eps": 0.01 if "PDLP" in label else 0.0}
+            row.update(capped(fn, (A,) + fargs, cap))  # covering: its packing dual
             rows.append(row)
+            highs.setdefault(name, {})[label] = (row["time_s"],
+                                                 row.get("status", "").startswith("optimal"))
             print(row, flush=True)
-        if big:
-            rows.append({"case": name, "nnz": A.nnz, "solver": "HiGHS ipm", "eps": 0.0,
-                         "status": "not run: ignored a 20 s cap for > 6 min on this size"})
+    tables = []
+    if ORLIB.exists():
+        tables.append(("OR-Library set-cover relaxations (covering side, eps = 0.01)",
+                       orlib_rows(args.cap),
+                       ["case", "nnz", "solver", "time_s", "objective", "gap",
+                        "highs_objective", "highs_time_s", "iterations", "status"]))
     write_results("positive_lp" + ("_quick" if args.quick else ""),
                   {"cap_s": args.cap, "quick": args.quick}, rows,
                   ["case", "nnz", "solver", "eps", "time_s", "objective", "gap", "iterations",
-                   "passes", "status"])
+                   "passes", "status"],
+                  notes=(f"One run each, {args.cap:.0f} s cap per solver ({2 * args.cap:.0f} s "
+                         "at 10^7 nonzeros), HiGHS in a child process killed at the cap. "
+                         "rnla's gap is its certified gap; HiGHS PDLP's eps is its own "
+                         "optimality tolerance. Command: `python -m bench.positive_lp`."),
+                  tables=tables)
+    if not args.quick:
+        plot(curves, highs)
 
 
 if __name__ == "__main__":

@@ -21,10 +21,16 @@ from rnla.distributed._chunks import check_dask_array, finite_or_raise, row_offs
 __all__ = ["apply_dask", "leverage_plan"]
 
 
-def _gaussian_part(block, r0, name, key, k):
+def _gaussian_part(block, r0, name, key, k, block_bytes):
+    """Columns of G drawn ``block_bytes`` at a time, as in memory."""
     finite_or_raise(block, name, r0)
-    Gt = kernels().gaussian_block(key, r0, block.shape[0], k, block.dtype)
-    return (Gt.T @ block) * block.dtype.type(1.0 / math.sqrt(k))
+    out = np.zeros((k, block.shape[1]), dtype=block.dtype)
+    step = max(1, block_bytes // (8 * k))
+    for j0 in range(0, block.shape[0], step):
+        j1 = min(block.shape[0], j0 + step)
+        Gt = kernels().gaussian_block(key, r0 + j0, j1 - j0, k, block.dtype)
+        out += Gt.T @ block[j0:j1]
+    return out * block.dtype.type(1.0 / math.sqrt(k))
 
 
 def _sparse_sign_part(block, r0, name, key, k, s, scale):
@@ -107,7 +113,7 @@ def apply_dask(S, A, name: str = "A"):
     k = S.k
     extra = []
     if isinstance(S, GaussianSketch):
-        part, args = _gaussian_part, (S._key, k)
+        part, args = _gaussian_part, (S._key, k, S.block_bytes)
     elif isinstance(S, (SparseSign, CountSketch)):
         part, args = _sparse_sign_part, (S._key, k, S.s, S._scale)
     elif isinstance(S, UniformSampling) or (isinstance(S, LeverageSampling)

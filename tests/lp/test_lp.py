@@ -72,7 +72,7 @@ def assert_certified(res, A, opt, eps, sense="packing"):
 
 
 @pytest.mark.parametrize("eps", [0.1, 0.05, 0.01])
-@pytest.mark.parametrize("method", ["dbscd", "coordinate"])
+@pytest.mark.parametrize("method", ["dbscd", "pdhg", "coordinate"])
 def test_random_sparse_against_highs(eps, method):
     A = random_packing(60, 80, 0.08, rng=1)
     res = solve_packing(A, eps, method=method, rng=0)
@@ -80,23 +80,26 @@ def test_random_sparse_against_highs(eps, method):
 
 
 @pytest.mark.parametrize("eps", [0.1, 0.05])
-def test_larger_lognormal_packing(eps):
+@pytest.mark.parametrize("method", ["dbscd", "pdhg"])
+def test_larger_lognormal_packing(eps, method):
     A = random_packing(250, 300, 0.02, rng=2, lognormal=True)
-    assert_certified(solve_packing(A, eps, rng=0), A, highs_opt(A), eps)
+    assert_certified(solve_packing(A, eps, method=method, rng=0), A, highs_opt(A), eps)
 
 
 @pytest.mark.parametrize("eps", [0.1, 0.05, 0.01])
-def test_set_cover_relaxation(eps):
+@pytest.mark.parametrize("method", ["dbscd", "pdhg"])
+def test_set_cover_relaxation(eps, method):
     A = set_cover(40, 120, rng=3)
-    res = solve_covering(A, eps, rng=0)
+    res = solve_covering(A, eps, method=method, rng=0)
     assert_certified(res, A, highs_opt(A), eps, sense="covering")
     assert res.objective == pytest.approx(res.x.sum())
 
 
 @pytest.mark.parametrize("eps", [0.1, 0.05])
-def test_bipartite_matching_is_integral(eps):
+@pytest.mark.parametrize("method", ["dbscd", "pdhg"])
+def test_bipartite_matching_is_integral(eps, method):
     A, matching = bipartite_incidence(30, 30, 90, rng=4)
-    assert_certified(solve_packing(A.tocsr(), eps, rng=0), A, matching, eps)
+    assert_certified(solve_packing(A.tocsr(), eps, method=method, rng=0), A, matching, eps)
 
 
 @pytest.mark.parametrize(("A", "opt"), [
@@ -106,8 +109,9 @@ def test_bipartite_matching_is_integral(eps):
     (np.array([[1, 0, 0, 0, 1], [1, 1, 0, 0, 0], [0, 1, 1, 0, 0], [0, 0, 1, 1, 0],
                [0, 0, 0, 1, 1]], dtype=float), 2.5),
 ])
-def test_known_optima(A, opt):
-    assert_certified(solve_packing(A, 0.01, rng=0), A, opt, 0.01)
+@pytest.mark.parametrize("method", ["dbscd", "pdhg"])
+def test_known_optima(A, opt, method):
+    assert_certified(solve_packing(A, 0.01, method=method, rng=0), A, opt, 0.01)
 
 
 def test_dbscd_needs_fewer_passes_than_coordinate():
@@ -116,6 +120,24 @@ def test_dbscd_needs_fewer_passes_than_coordinate():
     slow = solve_packing(A, 0.05, method="coordinate", rng=0)
     assert fast.converged and slow.converged
     assert fast.passes < slow.passes
+
+
+def test_pdhg_needs_far_fewer_passes_than_dbscd_and_any_thread_count_gives_its_bits():
+    import numba
+
+    A = random_packing(300, 300, 0.03, rng=5)
+    pdhg = solve_packing(A, 0.01, method="pdhg")
+    dbscd = solve_packing(A, 0.01, method="dbscd", rng=0)
+    assert pdhg.converged and dbscd.converged
+    assert pdhg.passes < dbscd.passes / 10
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        serial = solve_packing(A, 0.01, method="pdhg")
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_array_equal(serial.x, pdhg.x)
+    np.testing.assert_array_equal(serial.dual, pdhg.dual)
 
 
 def test_general_form_round_trip_against_highs():
@@ -139,12 +161,12 @@ def test_general_form_round_trip_against_highs():
 
 @settings(max_examples=15, deadline=None)
 @given(m=st.integers(1, 12), n=st.integers(1, 12), seed=st.integers(0, 2**16),
-       scale=st.floats(1e-3, 1e3))
-def test_property_certificate_brackets_highs(m, n, seed, scale):
+       scale=st.floats(1e-3, 1e3), method=st.sampled_from(["dbscd", "pdhg"]))
+def test_property_certificate_brackets_highs(m, n, seed, scale, method):
     rng = np.random.default_rng(seed)
     A = rng.uniform(0, 1, (m, n)) * (rng.random((m, n)) < 0.6) * scale
     A[rng.integers(0, m, n), np.arange(n)] += scale * 0.1   # no zero column
-    res = solve_packing(A, 0.1, rng=seed)
+    res = solve_packing(A, 0.1, method=method, rng=seed)
     opt = highs_opt(sp.csr_array(A))
     assert_certified(res, A, opt, 0.1)
 

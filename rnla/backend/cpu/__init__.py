@@ -8,7 +8,13 @@ same for any number of threads.
 """
 
 from rnla.backend.cpu.features import cos_phase, cos_sin, sinc_box_sum
-from rnla.backend.cpu.lp import coordinate_steps, dbscd_steps, lp_certificates, lp_penalties
+from rnla.backend.cpu.lp import (
+    coordinate_steps,
+    dbscd_steps,
+    lp_certificates,
+    lp_penalties,
+    pdhg_steps,
+)
 from rnla.backend.cpu.lstsq import normal_residual, normal_residual_csr
 from rnla.backend.cpu.sketch import (
     fwht,
@@ -28,5 +34,5 @@ __all__ = [
     "sparse_sign_apply_csr", "sparse_sign_apply_csc", "sparse_sign_apply_transpose",
     "gather_rows", "scatter_rows", "normal_residual", "normal_residual_csr",
     "cos_sin", "cos_phase", "sinc_box_sum",
-    "lp_penalties", "dbscd_steps", "coordinate_steps", "lp_certificates",
+    "lp_penalties", "dbscd_steps", "coordinate_steps", "lp_certificates", "pdhg_steps",
 ]
