@@ -267,7 +267,9 @@ def main(argv=None) -> None:
              "<= 4 eps, LAPACK's accuracy); scipy's unpreconditioned LSQR/LSMR at "
              "atol = btol = 1e-12. path: what ran (method='auto' picks direct or "
              "precondition). Command: `python -m bench.lstsq`.")
-    if args.loaded:
+    if args.loaded:  # the quiet table too, with its time splits
+        write_results(name, {"quick": q, "repeats": repeats, "scipy_lsqr_tol": TOL,
+                             "rnla_tol": "default (4 eps)"}, rows, columns, notes=notes)
         with loaded_timings():
             loaded = timings(q, repeats)
         rows = merge_loaded(rows, loaded, ("case", "method"),

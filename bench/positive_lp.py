@@ -134,8 +134,11 @@ def rnla_row(solve, A, eps, method, cap, curve: list) -> dict:
 
 
 def read_orlib(path: Path):
-    """An OR-Library set cover (rows elements, columns sets) as (A, costs or None)."""
-    numbers = np.array(path.read_text().split(), dtype=np.int64)
+    """An OR-Library set cover (rows elements, columns sets) as (A, costs or None); text
+    after the numbers (some files carry a solver's log) is ignored."""
+    tokens = path.read_text().split()
+    end = next((i for i, t in enumerate(tokens) if not t.lstrip("-").isdigit()), len(tokens))
+    numbers = np.array(tokens[:end], dtype=np.int64)
     m, n = int(numbers[0]), int(numbers[1])
     costs = None
     if path.name.endswith("_costs_orlib.txt"):
@@ -219,57 +222,70 @@ def plot(curves: dict, highs: dict) -> None:
     print(f"wrote {out}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="the two smallest sizes only")
-    parser.add_argument("--cap", type=float, default=60.0,
-                        help="seconds per solver run (twice this at 10^7 nonzeros)")
-    args = parser.parse_args()
-    for method in ("dbscd", "pdhg"):  # compile
-        solve_packing(random_packing(200, 10, 0), 0.05, method=method, rng=0)
-    sizes = [2_000, 5_000] if args.quick else [2_000, 5_000, 20_000, 100_000, 1_000_000]
+def packing_cases(sizes: list[int], cap: float) -> tuple[list[dict], dict, dict]:
+    """Random packing LPs and the synthetic set cover: rows, rnla's curves, HiGHS's times."""
     cases = [(f"packing nnz={10 * n:.0e}", random_packing(n, 10, 1), solve_packing)
              for n in sizes]
     cases.append(("set cover 2000 x 10000", set_cover(2_000, 10_000, 2), solve_covering))
     rows, curves, highs = [], {}, {}
     for name, A, solve in cases:
         huge = A.nnz > 5_000_000
-        cap = 2 * args.cap if huge else args.cap
+        case_cap = 2 * cap if huge else cap
         eps = 0.02 if huge else 0.01
         curves[name] = {}
         for method in ("pdhg", "dbscd"):
             curve = curves[name].setdefault(f"rnla {method}", [])
             row = {"case": name, "nnz": A.nnz, "solver": f"rnla {method}", "eps": eps}
-            row.update(rnla_row(solve, A, eps, method, cap, curve))
+            row.update(rnla_row(solve, A, eps, method, case_cap, curve))
             rows.append(row)
             print(row, flush=True)
-        for label, fn, fargs in (("HiGHS ipm", highs_linprog, ("highs-ipm", cap)),
-                                 ("HiGHS dual simplex", highs_linprog, ("highs-ds", cap)),
-                                 ("HiGHS PDLP", highs_pdlp, (0.01, cap))):
+        for label, fn, fargs in (("HiGHS ipm", highs_linprog, ("highs-ipm", case_cap)),
+                                 ("HiGHS dual simplex", highs_linprog, ("highs-ds", case_cap)),
+                                 ("HiGHS PDLP", highs_pdlp, (0.01, case_cap))):
             row = {"case": name, "nnz": A.nnz, "solver": label,
                    "eps": 0.01 if "PDLP" in label else 0.0}
-            row.update(capped(fn, (A,) + fargs, cap))  # covering: its packing dual
+            row.update(capped(fn, (A,) + fargs, case_cap))  # covering: its packing dual
             rows.append(row)
             highs.setdefault(name, {})[label] = (row["time_s"],
                                                  row.get("status", "").startswith("optimal"))
             print(row, flush=True)
-    tables = []
-    if ORLIB.exists():
-        tables.append(("OR-Library set-cover relaxations (covering side, eps = 0.01)",
-                       orlib_rows(args.cap),
-                       ["case", "nnz", "solver", "time_s", "objective", "gap",
-                        "highs_objective", "highs_time_s", "iterations", "status"]))
-    write_results("positive_lp" + ("_quick" if args.quick else ""),
-                  {"cap_s": args.cap, "quick": args.quick}, rows,
-                  ["case", "nnz", "solver", "eps", "time_s", "objective", "gap", "iterations",
-                   "passes", "status"],
-                  notes=(f"One run each, {args.cap:.0f} s cap per solver ({2 * args.cap:.0f} s "
-                         "at 10^7 nonzeros), HiGHS in a child process killed at the cap. "
-                         "rnla's gap is its certified gap; HiGHS PDLP's eps is its own "
-                         "optimality tolerance. Command: `python -m bench.positive_lp`."),
-                  tables=tables)
-    if not args.quick:
-        plot(curves, highs)
+    return rows, curves, highs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="the two smallest sizes only")
+    parser.add_argument("--cap", type=float, default=60.0,
+                        help="seconds per solver run (twice this at 10^7 nonzeros)")
+    parser.add_argument("--sections", default="packing,orlib",
+                        help="comma-separated: packing (random packing LPs and a set cover, "
+                             "with the figure), orlib (the OR-Library set covers)")
+    args = parser.parse_args()
+    sections = set(args.sections.split(","))
+    for method in ("dbscd", "pdhg"):  # compile
+        solve_packing(random_packing(200, 10, 0), 0.05, method=method, rng=0)
+    suffix = "_quick" if args.quick else ""
+    if "orlib" in sections and ORLIB.exists():  # small and fast: first, so it always lands
+        write_results("positive_lp_orlib" + suffix, {"cap_s": args.cap}, orlib_rows(args.cap),
+                      ["case", "nnz", "solver", "time_s", "objective", "gap",
+                       "highs_objective", "highs_time_s", "iterations", "status"],
+                      notes=("OR-Library set-cover relaxations, covering side, eps = 0.01; "
+                             "weighted where the file gives costs. HiGHS (linprog) solves "
+                             "each to optimality. Command: `python -m bench.positive_lp "
+                             "--sections orlib`."))
+    if "packing" in sections:
+        sizes = [2_000, 5_000] if args.quick else [2_000, 5_000, 20_000, 100_000, 1_000_000]
+        rows, curves, highs = packing_cases(sizes, args.cap)
+        write_results("positive_lp" + suffix, {"cap_s": args.cap, "quick": args.quick}, rows,
+                      ["case", "nnz", "solver", "eps", "time_s", "objective", "gap",
+                       "iterations", "passes", "status"],
+                      notes=(f"One run each, {args.cap:.0f} s cap per solver "
+                             f"({2 * args.cap:.0f} s at 10^7 nonzeros), HiGHS in a child "
+                             "process killed at the cap. rnla's gap is its certified gap; "
+                             "HiGHS PDLP's eps is its own optimality tolerance. Command: "
+                             "`python -m bench.positive_lp`."))
+        if not args.quick:
+            plot(curves, highs)
 
 
 if __name__ == "__main__":

@@ -207,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
                       help="packing: max 1'x, Ax <= 1; covering: min 1'y, A'y >= 1")
     p_lp.add_argument("matrix", help="the nonnegative matrix A, a Matrix Market .mtx file")
     p_lp.add_argument("--eps", type=float, default=0.01, help="certified relative gap (0.01)")
-    p_lp.add_argument("--method", choices=("dbscd", "coordinate"), default="dbscd")
+    p_lp.add_argument("--method", choices=("pdhg", "dbscd", "coordinate"), default="pdhg")
     p_lp.add_argument("--seed", type=int, default=0)
     p_lp.add_argument("--time-limit", type=float, default=None, help="seconds")
     p_lp.add_argument("-o", "--output", default=None, help="write x and the dual to this .npz")

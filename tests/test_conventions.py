@@ -75,14 +75,14 @@ def test_rng_accepts_spec7_values_and_seed_is_a_deprecated_alias(name):
 
 @pytest.mark.smoke
 def test_lp_maxiter_and_its_deprecated_spelling():
-    res = solve_packing(P_SMALL, 0.001, rng=0, maxiter=10)
+    res = solve_packing(P_SMALL, 0.001, method="dbscd", rng=0, maxiter=10)
     assert res.status == Status.MAXITER == "maxiter" and not res.converged
     with pytest.warns(DeprecationWarning, match="`max_iter` is deprecated"):
-        old = solve_packing(P_SMALL, 0.001, rng=0, max_iter=10)
+        old = solve_packing(P_SMALL, 0.001, method="dbscd", rng=0, max_iter=10)
     np.testing.assert_array_equal(old.x, res.x)
     done = solve_packing(P_SMALL, 0.01, rng=0)
     assert isinstance(done.status, Status) and done.status == "certified" and done.converged
-    assert done.method == "dbscd"
+    assert done.method == "pdhg"
 
 
 @pytest.mark.smoke

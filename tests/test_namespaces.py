@@ -66,6 +66,17 @@ def test_sketch_matches_numba(ns, kind, dtype, rng):
     assert _rel(expected_v, unwrap(S @ wrap(A[:, 0]))) <= tol
 
 
+def test_block_srht_matches_numba(ns, rng):
+    wrap, unwrap, _ = ns
+    A, Y = rng.standard_normal((1500, 7)), rng.standard_normal((60, 3))
+    S = rnla.sketch.BlockSRHT(60, 1500, block_rows=256, rng=11)
+    reference = rnla.sketch.BlockSRHT(60, 1500, block_rows=256, rng=11)
+    with _host():
+        expected, expected_t = reference @ A, reference.T @ Y
+    assert _rel(expected, unwrap(S @ wrap(A))) <= 1e-12
+    assert _rel(expected_t, unwrap(S.T @ wrap(Y))) <= 1e-12
+
+
 @contextlib.contextmanager
 def _host():
     """The numba path, even inside generic_kernels()."""

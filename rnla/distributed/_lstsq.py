@@ -25,11 +25,14 @@ __all__ = ["solve_dask", "DaskGramOperator"]
 
 
 def _fused_part(block, X, rhs, r0):
-    finite_or_raise(block, "A", r0)
     if rhs is not None:
-        finite_or_raise(rhs, "b", r0)
         rhs = np.ascontiguousarray(rhs, dtype=np.float64)
-    G, rr = kernels().normal_residual(np.ascontiguousarray(block), X, rhs)
+    with np.errstate(all="ignore"):
+        G, rr = kernels().normal_residual(np.ascontiguousarray(block), X, rhs)
+    if not (np.isfinite(G).all() and np.isfinite(rr).all()):  # scan the chunk only then
+        finite_or_raise(block, "A", r0)
+        if rhs is not None:
+            finite_or_raise(rhs, "b", r0)
     return np.vstack([G, rr[None, :]])
 
 

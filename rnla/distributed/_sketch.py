@@ -21,23 +21,31 @@ from rnla.distributed._chunks import check_dask_array, finite_or_raise, row_offs
 __all__ = ["apply_dask", "leverage_plan"]
 
 
+def _checked(out, block, name, r0):
+    """A mixing sketch reaches every entry of the chunk: NaN or inf there makes the small
+    result non-finite, so the chunk itself is scanned only then (as in memory)."""
+    if not np.isfinite(out).all():
+        finite_or_raise(block, name, r0)
+    return out
+
+
 def _gaussian_part(block, r0, name, key, k, block_bytes):
     """Columns of G drawn ``block_bytes`` at a time, as in memory."""
-    finite_or_raise(block, name, r0)
     out = np.zeros((k, block.shape[1]), dtype=block.dtype)
     step = max(1, block_bytes // (8 * k))
     for j0 in range(0, block.shape[0], step):
         j1 = min(block.shape[0], j0 + step)
         Gt = kernels().gaussian_block(key, r0 + j0, j1 - j0, k, block.dtype)
         out += Gt.T @ block[j0:j1]
-    return out * block.dtype.type(1.0 / math.sqrt(k))
+    return _checked(out * block.dtype.type(1.0 / math.sqrt(k)), block, name, r0)
 
 
 def _sparse_sign_part(block, r0, name, key, k, s, scale):
-    finite_or_raise(block, name, r0)
     cpu = kernels()
     rows, signs = cpu.sparse_sign_draw(key, block.shape[0], k, s, j0=r0)
-    return cpu.sparse_sign_apply(np.ascontiguousarray(block), rows, signs, scale, k)
+    with np.errstate(all="ignore"):
+        out = cpu.sparse_sign_apply(np.ascontiguousarray(block), rows, signs, scale, k)
+    return _checked(out, block, name, r0)
 
 
 def _gather_part(block, r0, name, idx, weights):
@@ -51,7 +59,7 @@ def _gather_part(block, r0, name, idx, weights):
 def _block_srht_part(block, r0, name, key, b, rows, weights):
     from rnla.sketch.srht import mix_and_sample
 
-    finite_or_raise(block, name, r0)
+    finite_or_raise(block, name, r0)  # only the sampled rows of the mixed blocks are kept
     signs = 1.0 - 2.0 * (kernels().uniforms(key, r0, block.shape[0]) < 0.5)
     return mix_and_sample(block, r0, signs, b, rows, weights)
 

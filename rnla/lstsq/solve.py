@@ -272,6 +272,8 @@ def _message(status: Status, method: str, sketch, eta: np.ndarray | None) -> str
 #: (1.06 vs 0.36 ms, 26 vs 7.4 ms) and 18x slower at 10000 x 50 with the cores busy
 #: (132 vs 7.3 ms); from 100000 x 50 two threads pay when the machine is quiet
 _ONE_BLAS_THREAD_ENTRIES = 2**20
+#: a QR of the sketch of at least this many flops runs on BLAS's threads
+_THREADED_FACTOR_FLOPS = 2**31
 
 
 def _solve_direct(A, B: np.ndarray, alpha, rcond: float | None):
@@ -433,12 +435,14 @@ def _solve_sketched(A, B, alpha, method, sketch, m, solver, tol, maxiter, X0, rn
         A, B, SA, SB = A * scale, B * scale, SA * scale, SB * scale
         alpha = None if alpha is None else alpha * scale**2
     t1 = time.perf_counter()
-    # the factorisation and the iteration alternate small BLAS calls with numba passes
-    # over A: threaded BLAS would spin against the numba threads (measured 1.3x to 3x
-    # slower on 2 cores).  The sketch itself keeps BLAS's threads (the Gaussian GEMM).
-    with one_blas_thread():
+    # the iteration alternates small BLAS calls with numba passes over A: threaded BLAS
+    # would spin against the numba threads (measured 1.3x to 3x slower on 2 cores).  The
+    # sketch (the Gaussian GEMM) and a large factorisation keep BLAS's threads.
+    big = 2 * SA.shape[0] * SA.shape[1] ** 2 >= _THREADED_FACTOR_FLOPS
+    with contextlib.nullcontext() if big else one_blas_thread():
         pre = Preconditioner(SA, alpha, rcond, SB)
-        t2 = time.perf_counter()
+    t2 = time.perf_counter()
+    with one_blas_thread():
         op = GramOperator(A, alpha)
         if method == "sketch_solve":
             X = pre.sketch_solve()

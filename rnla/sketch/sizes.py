@@ -19,7 +19,8 @@ def _sampling_size(d: int, beta_inv: float, eps: float, delta: float) -> int:
 
 
 def embedding_size(kind: str, d: int, eps: float = 0.5, *, delta: float = 0.1,
-                   n: int | None = None, coherence: float = 1.0) -> int:
+                   n: int | None = None, coherence: float = 1.0,
+                   block_rows: int = 2**16) -> int:
     r"""Sketch size k that makes ``kind`` an eps-subspace embedding of a d-dim subspace.
 
     With probability at least 1 - delta, every singular value of S U (U an
@@ -39,6 +40,11 @@ def embedding_size(kind: str, d: int, eps: float = 0.5, *, delta: float = 0.1,
     ``"srht"``                the uniform size with the coherence after mixing,
                               :math:`(1 + \sqrt{8\ln(n/\delta)/d})^2`, which H D
                               achieves w.p. 1 - delta (Tropp 2011, Lemma 3.3); needs n
+    ``"block_srht"``          the same per block: the coherence after mixing is
+                              :math:`c(1 + \sqrt{8 m\ln(n/\delta)/(c d)})^2` for m
+                              blocks and block coherence c = ``coherence`` (capped at
+                              m; 1 when the leverage is spread evenly over the blocks,
+                              m when one block holds it all); needs n
     ``"sparse_sign"``         the Gaussian size: no bound with usable constants is
                               known; with s = 8 nonzeros per column this is what is
                               observed (checked by rnla's tests), not a theorem
@@ -55,9 +61,12 @@ def embedding_size(kind: str, d: int, eps: float = 0.5, *, delta: float = 0.1,
     delta : float, default=0.1
         Failure probability, 0 < delta < 1.
     n : int, optional
-        Ambient dimension; required for ``"srht"``.
+        Ambient dimension; required for ``"srht"`` and ``"block_srht"``.
     coherence : float, default=1.0
-        (n/d) max_i h_i of the subspace, for ``"uniform"``; between 1 and n/d.
+        (n/d) max_i h_i of the subspace, for ``"uniform"``; between 1 and n/d.  For
+        ``"block_srht"``, (m/d) max_i L_i with L_i the leverage of block i.
+    block_rows : int, default=65536
+        Rows per block of ``"block_srht"`` (as in :class:`BlockSRHT`).
 
     Returns
     -------
@@ -70,8 +79,8 @@ def embedding_size(kind: str, d: int, eps: float = 0.5, *, delta: float = 0.1,
     >>> embedding_size("gaussian", 50, 0.5)
     363
     """
-    check_option(kind, "kind", ("gaussian", "srht", "countsketch", "sparse_sign", "uniform",
-                                "leverage"))
+    check_option(kind, "kind", ("gaussian", "srht", "block_srht", "countsketch", "sparse_sign",
+                                "uniform", "leverage"))
     d = check_int(d, "d", low=1)
     eps = check_real(eps, "eps", 0.0, 1.0, low_open=True, high_open=True)
     delta = check_real(delta, "delta", 0.0, 1.0, low_open=True, high_open=True)
@@ -85,7 +94,12 @@ def embedding_size(kind: str, d: int, eps: float = 0.5, *, delta: float = 0.1,
     if kind == "uniform":
         return _sampling_size(d, coherence, eps, delta)
     if n is None:
-        raise ValueError("`n` is required for kind='srht'")
+        raise ValueError(f"`n` is required for kind={kind!r}")
     n = check_int(n, "n", low=1)
-    mixed = (1.0 + math.sqrt(8.0 * math.log(n / delta) / d)) ** 2
+    blocks, c = 1, 1.0
+    if kind == "block_srht":
+        b = min(check_int(block_rows, "block_rows", low=1), 1 << (n - 1).bit_length())
+        blocks = -(-n // b)
+        c = min(coherence, blocks)
+    mixed = c * (1.0 + math.sqrt(8.0 * blocks * math.log(n / delta) / (c * d))) ** 2
     return _sampling_size(d, mixed, eps, delta)

@@ -24,6 +24,32 @@ def _next_pow2(n: int) -> int:
     return 1 << (n - 1).bit_length()
 
 
+def _fwht_blocks(buf, b: int, K, xp):
+    """``H_b`` applied to each block of b rows of ``buf`` (one transform when b covers it)."""
+    if b >= buf.shape[0]:
+        return K.fwht(buf)
+    return xp.concat([K.fwht(buf[r0:r0 + b, :]) for r0 in range(0, buf.shape[0], b)], axis=0)
+
+
+def _apply_xp(A, xp, K, params, n_padded: int, b: int):
+    """``S @ A`` in namespace xp for the (block) SRHT with parameters (signs, rows,
+    weights): sign the rows, pad to ``n_padded`` rows, mix each block of b, gather."""
+    signs, rows, weights = params
+    n, d = A.shape
+    buf = A * xp.astype(signs, A.dtype)[:, None]
+    if n_padded > n:
+        buf = xp.concat([buf, xp.zeros((n_padded - n, d), dtype=A.dtype,
+                                       device=array_device(A))], axis=0)
+    return K.gather_rows(_fwht_blocks(buf, b, K, xp), rows, weights)
+
+
+def _apply_transpose_xp(Y, xp, K, params, n_padded: int, b: int, n: int):
+    """``S.T @ Y`` in namespace xp: scatter, mix each block of b, drop the padding, sign."""
+    signs, rows, weights = params
+    buf = _fwht_blocks(K.scatter_rows(Y, rows, weights, n_padded), b, K, xp)
+    return buf[:n, :] * xp.astype(signs, Y.dtype)[:, None]
+
+
 class SRHT(SketchOperator):
     r"""Subsampled randomized Hadamard transform :math:`S = \sqrt{n'/k}\, P H D`.
 
@@ -104,18 +130,10 @@ class SRHT(SketchOperator):
                                    device=device)
 
     def _apply_xp(self, A, xp, K, params):
-        signs, rows, weights = params
-        n, d = A.shape
-        buf = A * xp.astype(signs, A.dtype)[:, None]
-        if self.n_padded > n:
-            buf = xp.concat([buf, xp.zeros((self.n_padded - n, d), dtype=A.dtype,
-                                           device=array_device(A))], axis=0)
-        return K.gather_rows(K.fwht(buf), rows, weights)
+        return _apply_xp(A, xp, K, params, self.n_padded, self.n_padded)
 
     def _apply_transpose_xp(self, Y, xp, K, params):
-        signs, rows, weights = params
-        buf = K.fwht(K.scatter_rows(Y, rows, weights, self.n_padded))
-        return buf[:self.n, :] * xp.astype(signs, Y.dtype)[:, None]
+        return _apply_transpose_xp(Y, xp, K, params, self.n_padded, self.n_padded, self.n)
 
     def _max_k(self, n: int) -> int | None:
         return None if self.replace else _next_pow2(n)
@@ -247,8 +265,14 @@ class BlockSRHT(SketchOperator):
                                                                       device=device)
 
     def block_parameters(self) -> tuple[int, int, np.ndarray, np.ndarray]:
-        """``(sign key, b, sampled rows, weights)``: what a block of rows needs to apply S
-        (its signs come from the key's streams at the block's global rows)."""
+        """What a block of rows needs to apply S: its signs come from the key's streams at
+        the block's global rows.
+
+        Returns
+        -------
+        tuple
+            ``(sign key, b, sampled rows, weights)``.
+        """
         return self._keys[0], self.block_rows, self._rows, self._weights
 
     def _apply(self, A):
@@ -265,24 +289,10 @@ class BlockSRHT(SketchOperator):
         return buf[: self.n] * signs.astype(Y.dtype)[:, None]
 
     def _apply_xp(self, A, xp, K, params):
-        signs, rows, weights = params
-        n, d = A.shape
-        buf = A * xp.astype(signs, A.dtype)[:, None]
-        if self.n_padded > n:
-            buf = xp.concat([buf, xp.zeros((self.n_padded - n, d), dtype=A.dtype,
-                                           device=array_device(A))], axis=0)
-        b = self.block_rows
-        mixed = xp.concat([K.fwht(buf[r0:r0 + b, :]) for r0 in range(0, self.n_padded, b)],
-                          axis=0)
-        return K.gather_rows(mixed, rows, weights)
+        return _apply_xp(A, xp, K, params, self.n_padded, self.block_rows)
 
     def _apply_transpose_xp(self, Y, xp, K, params):
-        signs, rows, weights = params
-        buf = K.scatter_rows(Y, rows, weights, self.n_padded)
-        b = self.block_rows
-        mixed = xp.concat([K.fwht(buf[r0:r0 + b, :]) for r0 in range(0, self.n_padded, b)],
-                          axis=0)
-        return mixed[:self.n, :] * xp.astype(signs, Y.dtype)[:, None]
+        return _apply_transpose_xp(Y, xp, K, params, self.n_padded, self.block_rows, self.n)
 
     def to_dense(self) -> np.ndarray:
         """The k x n matrix S as a dense array (for small n: tests, teaching).

@@ -10,7 +10,7 @@ import pytest
 import rnla
 from rnla.backend import generic_kernels
 
-KINDS = ["gaussian", "srht", "countsketch", "sparse_sign", "uniform"]
+KINDS = ["gaussian", "srht", "block_srht", "countsketch", "sparse_sign", "uniform"]
 
 GOLDEN = {
     "gaussian": [[-0.78558471462, -0.023608811415, 0.068714613454, -0.653911186784,
@@ -18,6 +18,8 @@ GOLDEN = {
                  [0.116532842519, -0.056555789532, 0.165587515445, 0.45640071119,
                   -0.910052080225]],
     "srht": [[-0.5, -0.5, 0.5, -0.5, -0.5], [-0.5, -0.5, 0.5, -0.5, -0.5]],
+    # one block (the default block_rows exceeds n): the SRHT itself
+    "block_srht": [[-0.5, -0.5, 0.5, -0.5, -0.5], [-0.5, -0.5, 0.5, -0.5, -0.5]],
     "countsketch": [[-1.0, 0.0, 0.0, 1.0, 0.0], [0.0, -1.0, 0.0, 0.0, -1.0]],
     "sparse_sign": [[-0.5, 0.5, -0.5, -0.5, -0.5], [-0.5, -0.5, -0.5, 0.5, -0.5]],
     "uniform": [[1.581138830084, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.581138830084, 0.0]],
