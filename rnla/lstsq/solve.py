@@ -519,7 +519,7 @@ def _iterate(op: GramOperator, pre: Preconditioner, B: np.ndarray, X0, method: s
     else:
         inner = "heavy_ball" if method == "ihs" else solver
         out = None
-        if method == "precondition" and _a_is_well_conditioned(pre, m):
+        if method == "precondition" and solver == "cg" and _a_is_well_conditioned(pre, m):
             # iterate on A D^-1 for at most half the iterations the sketch's R^-1 would
             # take; if that does not converge, R^-1 continues from the point reached
             budget = min(maxiter, math.ceil(_iteration_count(tol, m / pre.rank) / 2))
