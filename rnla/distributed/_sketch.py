@@ -64,7 +64,7 @@ def _block_srht_part(block, r0, name, key, b, rows, weights):
     return mix_and_sample(block, r0, signs, b, rows, weights)
 
 
-def _leverage_part(block, p, r0, name, u, first, prefix, total, k):
+def _leverage_part(block, r0, name, p, u, first, prefix, total, k):
     """Rows of one chunk sampled by inversion of the global cumulative sum of p: the
     draws ``u`` that fell in this chunk go to output rows ``first, first + 1, ...``."""
     finite_or_raise(block, name, r0)
@@ -119,7 +119,10 @@ def apply_dask(S, A, name: str = "A"):
     dtype = np.dtype(S.dtype if S.dtype is not None else A.dtype)
     A = A.astype(dtype)
     k = S.k
-    extra = []
+
+    def per_chunk(i: int) -> tuple:  # arguments that differ between row chunks
+        return ()
+
     if isinstance(S, GaussianSketch):
         part, args = _gaussian_part, (S._key, k, S.block_bytes)
     elif isinstance(S, (SparseSign, CountSketch)):
@@ -136,8 +139,10 @@ def apply_dask(S, A, name: str = "A"):
         if A.chunks[0] != plan["chunks"]:
             A = A.rechunk({0: plan["chunks"]})
         p_blocks = S.probabilities.to_delayed()
-        part, args = _leverage_part, ()
-        extra = [(p_blocks[i], ) for i in range(len(p_blocks))]
+        part, args = _leverage_part, (plan["total"], k)
+
+        def per_chunk(i: int) -> tuple:
+            return (p_blocks[i], plan["u"][i], int(plan["first"][i]), float(plan["prefix"][i]))
     else:
         raise TypeError(f"{type(S).__name__} mixes all n rows at once and cannot apply to a "
                         "Dask array chunk by chunk; use rnla.sketch.BlockSRHT (an SRHT per "
@@ -147,13 +152,8 @@ def apply_dask(S, A, name: str = "A"):
     call = dask.delayed(part, pure=True)
     columns = []
     for j, width in enumerate(A.chunks[1]):
-        if isinstance(S, LeverageSampling) and S.dask_plan is not None:
-            plan = S.dask_plan
-            parts = [call(blocks[i][j], *extra[i], int(offsets[i]), name, plan["u"][i],
-                          int(plan["first"][i]), float(plan["prefix"][i]), plan["total"], k)
-                     for i in range(len(blocks))]
-        else:
-            parts = [call(blocks[i][j], int(offsets[i]), name, *args) for i in range(len(blocks))]
+        parts = [call(blocks[i][j], int(offsets[i]), name, *per_chunk(i), *args)
+                 for i in range(len(blocks))]
         columns.append(da.from_delayed(tree_sum(parts), shape=(k, width), dtype=dtype))
     out = da.concatenate(columns, axis=1) if len(columns) > 1 else columns[0]
     return out[:, 0] if was_vector else out
