@@ -145,6 +145,14 @@ def solve_lp(args, parser) -> None:
     except (OSError, ValueError) as err:
         parser.error(f"cannot read {args.matrix} as Matrix Market: {err}")
     check_lp_file(A, parser)
+    if args.output:  # refuse an unwritable output before the solve, not after it
+        import os
+        from pathlib import Path
+
+        folder = Path(args.output).expanduser().resolve().parent
+        if not folder.is_dir() or not os.access(folder, os.W_OK):
+            parser.error(f"cannot write --output {args.output}: {folder} is not a writable "
+                         "directory")
     solve = solve_packing if args.sense == "packing" else solve_covering
     last = [0.0]
 

@@ -394,6 +394,14 @@ def _solve(M: sp.csc_array, w, h, eps, method, maxiter, rng, callback, time_limi
         time_limit = check_real(time_limit, "time_limit", 0.0, None, low_open=True)
     if callback is not None and not callable(callback):
         raise TypeError(f"`callback` must be callable; got {type(callback).__name__}")
+    m_all = M.shape[0]
+    kept = np.flatnonzero(np.bincount(M.indices, minlength=m_all))
+    if kept.size < m_all:
+        # an all-zero row of the packing LP is a constraint 0 <= h_j that always holds: it
+        # is dropped, and its dual entry is 0 (every per-row quantity below, a step size,
+        # a bound or a certificate, is then computed from a nonempty row)
+        M = sp.csc_array(M[kept])
+        h = None if h is None else h[kept]
     sf = standard_form(M, w, h, zero_column_error)
     rng = as_generator(rng, "rng")
     if method == "dbscd":
@@ -413,6 +421,10 @@ def _solve(M: sp.csc_array, w, h, eps, method, maxiter, rng, callback, time_limi
     else:
         v, upper = np.full(M.shape[0], np.nan), math.inf
     gap = 1.0 - lower / upper if math.isfinite(upper) else 1.0
+    if kept.size < m_all:
+        full = np.zeros(m_all)  # NaN stays NaN when no dual bound was found
+        full[kept] = v
+        v = full
     if gap <= eps:
         status = Status.CERTIFIED
     else:

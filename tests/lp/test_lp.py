@@ -242,3 +242,57 @@ def test_cli_solves_a_matrix_market_file(tmp_path, capsys):
     assert (A @ sol["x"]).max() <= 1 and float(sol["gap"]) <= 0.05
     with pytest.raises(SystemExit):
         main(["lp", "packing", str(tmp_path / "a.mtx"), "--eps", "2"])
+
+
+def _with_empty_rows(A, where: str) -> sp.csc_array:
+    """A with an all-zero row inserted at the start, in the middle or at the end."""
+    m, n = A.shape
+    at = {"start": 0, "middle": m // 2, "end": m}[where]
+    Z = sp.csc_array((1, n))
+    return sp.csc_array(sp.vstack([A[:at], Z, Z, A[at:]]) if at else sp.vstack([Z, Z, A]))
+
+
+@pytest.mark.parametrize("where", ["start", "middle", "end"])
+@pytest.mark.parametrize("method", ["pdhg", "dbscd", "coordinate"])
+def test_empty_rows_are_vacuous_constraints(where, method):
+    """A zero row of the packing LP is the constraint 0 <= 1: the optimum and the
+    certificates are those of A without it, with a zero dual entry there; the covering
+    LP's y for such a row is 0 (it meets no constraint)."""
+    A = random_packing(20, 30, 0.15, rng=3)
+    Ae = _with_empty_rows(A, where)
+    empty = np.flatnonzero(np.diff(sp.csr_array(Ae).indptr) == 0)
+    assert empty.size == 2
+    opt = highs_opt(Ae)
+    assert opt == pytest.approx(highs_opt(A), rel=1e-9)
+    for dense in (False, True):
+        M = Ae.toarray() if dense else Ae
+        res = solve_packing(M, eps=0.05, method=method, rng=0)
+        assert_certified(res, Ae, opt, 0.05)
+        assert (res.dual[empty] == 0).all()
+        cov = solve_covering(M, eps=0.05, method=method, rng=0)
+        assert_certified(cov, Ae, opt, 0.05, sense="covering")
+        assert (cov.x[empty] == 0).all()
+    # the general form: a zero row of a packing LP holds for any b_j > 0
+    m, n = Ae.shape
+    c, b = np.linspace(1, 2, n), np.linspace(1, 3, m)
+    res = solve_positive_lp(c, Ae, b, "packing", eps=0.05, method=method, rng=0)
+    ref = linprog(-c, A_ub=Ae, b_ub=b, bounds=(0, None), method="highs")
+    assert (Ae @ res.x <= b).all() and res.objective >= (1 - 0.05) * -ref.fun * (1 - TOL)
+    assert (res.dual[empty] == 0).all()
+
+
+def test_empty_rows_in_the_general_covering_form_are_infeasible():
+    A = _with_empty_rows(random_packing(10, 12, 0.3, rng=1), "middle")
+    with pytest.raises(ValueError, match="all-zero row"):
+        solve_positive_lp(np.ones(12), A, np.ones(A.shape[0]), "covering")
+
+
+def test_cli_checks_the_output_path_before_solving(tmp_path):
+    import scipy.io
+
+    from rnla.__main__ import main
+
+    scipy.io.mmwrite(tmp_path / "a.mtx", random_packing(10, 12, 0.3, rng=1))
+    with pytest.raises(SystemExit):
+        main(["lp", "packing", str(tmp_path / "a.mtx"), "-o",
+              str(tmp_path / "missing" / "x.npz")])
