@@ -15,8 +15,7 @@ import scipy.sparse.linalg as spla
 
 __all__ = [
     "check_host",
-    "is_dask",
-    "check_namespace",
+    "library_of",
     "check_array",
     "check_matrix",
     "check_operand",
@@ -26,6 +25,8 @@ __all__ = [
     "check_option",
     "check_probabilities",
     "extreme_scale",
+    "column_maxabs",
+    "column_powers_of_two",
     "float_dtype",
 ]
 
@@ -36,23 +37,19 @@ _FOREIGN = ("dask", "cupy", "cupyx", "torch", "jax", "jaxlib", "array_api_strict
             "tensorflow", "xarray")
 
 
-def _library(value) -> str:
+def library_of(value) -> str:
+    """The top-level package that defines ``value``'s type (``"numpy"``, ``"dask"``, ...)."""
     return type(value).__module__.split(".")[0]
 
 
-def is_dask(value) -> bool:
-    """Whether ``value`` is a Dask collection (checked without importing Dask)."""
-    return _library(value) == "dask"
-
-
 def _refuse_dask(value, name: str) -> None:
-    if _library(value) == "dask":
+    if library_of(value) == "dask":
         raise TypeError(f"`{name}` is a Dask array ({type(value).__name__}); this part of "
                         "rnla does not take Dask arrays and never computes a Dask graph "
                         "behind your back: compute the part you need first (for example "
                         "`A.compute()` if it fits in memory).  Sketches, lstsq/ridge, "
                         "leverage scores and the feature maps take Dask arrays "
-                        "(rnla.distributed)")
+                        "(docs/distributed.md)")
 
 
 def check_host(value, name: str, what: str = "this part of rnla") -> None:
@@ -63,42 +60,12 @@ def check_host(value, name: str, what: str = "this part of rnla") -> None:
     if isinstance(value, np.ndarray) or sp.issparse(value):
         return
     _refuse_dask(value, name)
-    library = _library(value)
+    library = library_of(value)
     if library in _FOREIGN or (hasattr(value, "__array_namespace__") and library != "numpy"):
         raise TypeError(f"`{name}` is an array of {library} ({type(value).__name__}); {what} "
                         "computes on numpy arrays and scipy.sparse matrices only and does not "
                         "convert other arrays silently: convert it with numpy.asarray "
                         "(or `.get()` for CuPy) if that is intended")
-
-
-def check_namespace(**arrays):
-    """The Array-API namespace shared by the named ``arrays`` (``None`` entries skipped).
-
-    numpy arrays, scipy.sparse matrices, LinearOperators and array-likes without a
-    namespace count as numpy (``rnla.backend.get_namespace``).  Dask arrays, sparse
-    matrices of other libraries and a mix of namespaces raise ``TypeError`` naming
-    the arguments.
-    """
-    from rnla.backend import get_namespace
-
-    seen = {}
-    for name, value in arrays.items():
-        if value is None or isinstance(value, numbers.Number):
-            continue
-        _refuse_dask(value, name)
-        if _library(value) == "cupyx":
-            raise TypeError(f"`{name}` is a cupyx.scipy.sparse matrix; rnla takes dense CuPy "
-                            f"arrays on the GPU: pass `{name}.toarray()`, or a scipy.sparse "
-                            "matrix on the host")
-        foreign = hasattr(value, "__array_namespace__") and not isinstance(value, np.ndarray)
-        seen[name] = _library(value) if foreign else "numpy"
-    libraries = set(seen.values())
-    if len(libraries) > 1:
-        listing = ", ".join(f"`{n}` from {lib}" for n, lib in seen.items())
-        raise TypeError(f"arrays must all come from one array library (namespace in, "
-                        f"namespace out); got {listing}")
-    return get_namespace(*(arrays[n] for n in seen
-                           if hasattr(arrays[n], "__array_namespace__")))
 
 
 def check_array(A, xp, name: str = "A", *, ndim: tuple[int, ...] = (2,), min_rows: int = 1,
@@ -222,6 +189,33 @@ def extreme_scale(M) -> float:
     if top == 0.0 or 1e-100 <= top <= 1e100:
         return 1.0
     return float(np.ldexp(1.0, int(np.clip(-round(np.log2(top)), -1000, 1000))))
+
+
+def column_maxabs(M) -> np.ndarray:
+    """``max_i |M_ij|`` per column of a host matrix (dense or scipy.sparse), float64, one
+    pass and no copy of a dense M."""
+    if sp.issparse(M):
+        return np.asarray(abs(sp.csc_array(M)).max(axis=0).toarray()).ravel().astype(np.float64)
+    if M.shape[0] == 0:
+        return np.zeros(M.shape[1])
+    return np.maximum(M.max(axis=0), -M.min(axis=0)).astype(np.float64)
+
+
+def column_powers_of_two(maxabs) -> np.ndarray:
+    """The column equilibration ``D_j = 2^-e_j`` with ``max_i |M_ij| = f 2^e_j``,
+    ``f`` in [0.5, 1): every nonzero column of ``M D`` has its largest entry in [0.5, 1),
+    and the scaling is exact (zero columns keep ``D_j = 1``).
+
+    Rank decisions made on ``M D`` do not depend on the units of M's columns: scaling a
+    column by a power of two gives the same ``M D`` bit for bit, by any other positive
+    factor the same to rounding.
+    """
+    m = np.asarray(maxabs, dtype=np.float64)
+    out = np.ones_like(m)
+    live = (m > 0) & np.isfinite(m)
+    # exponents clipped so that D stays a normal number (subnormal columns keep a few bits)
+    out[live] = np.ldexp(1.0, np.clip(-np.frexp(m[live])[1], -1022, 1023))
+    return out
 
 
 def check_finite_result(result, A, name: str = "A") -> None:

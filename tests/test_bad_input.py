@@ -377,7 +377,7 @@ ARRAY_API_REFUSALS = {
 
 
 #: entry points that take a Dask array and return a lazy Dask array (rnla.distributed);
-#: lstsq/ridge on a Dask A compute by design (tests/distributed)
+#: lstsq/ridge on a Dask A compute by design (tests/backend/test_dask.py)
 DASK_LAZY = ("S @ A", "S @ v", "leverage_scores(A)", "fourier_features(X, 8)")
 
 
@@ -416,8 +416,7 @@ def write_reliability_page(path: Path) -> tuple[int, int]:
              "gets the right answer (to 1e-11 relative in x, float32 to 10 eps of float32) "
              "and is never modified.  The scikit-learn estimators are held to the same "
              "rules by scikit-learn's own estimator checks "
-             "(`parametrize_with_checks` in `tests/test_estimators.py` and "
-             "`tests/features/test_estimators.py`).", "",
+             "(`parametrize_with_checks` in `tests/estimators/`).", "",
              "## Invalid input", "", "| entry point | input | gets |", "|---|---|---|"]
     refused = 0
     for param in CASES:

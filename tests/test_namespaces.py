@@ -218,12 +218,59 @@ def test_bad_input_in_namespace(rng):
         S @ xps.asarray(bad)
     with pytest.raises(ValueError, match="`A` must have 100 rows"):
         S @ xps.asarray(np.ones((99, 2)))
-    with pytest.raises(ValueError, match="`x0` is supported for numpy arrays only"):
-        rnla.lstsq(A, xps.asarray(np.ones(100)), x0=xps.asarray(np.zeros(3)))
-    with pytest.raises(ValueError, match="rank-deficient"):
-        rnla.lstsq(xps.asarray(np.ones((100, 3))), xps.asarray(np.ones(100)),
-                   method="precondition")
+    with pytest.raises(ValueError, match="`solver` must be 'cg'"):
+        rnla.lstsq(A, xps.asarray(np.ones(100)), method="precondition", solver="lsqr")
     with pytest.raises(TypeError, match="numpy arrays and scipy.sparse matrices only"):
         rnla.lp.solve_packing(xps.asarray(np.ones((3, 3))))
     ints = S @ xps.asarray(np.ones((100, 2), dtype=np.int64))
     assert ints.dtype == xps.float64
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_right_multiplication_in_the_namespace(ns, kind, rng):
+    wrap, unwrap, array_type = ns
+    S = rnla.make_sketch(kind, 16, 200, rng=3)
+    A = rng.standard_normal((5, 200))
+    Y = rng.standard_normal((4, 16))
+    AS, YS = S.T.right_apply(wrap(A)), S.right_apply(wrap(Y))
+    assert isinstance(AS, array_type) and isinstance(YS, array_type)
+    with _host():
+        np.testing.assert_allclose(unwrap(AS), A @ S.T, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(unwrap(YS), Y @ S, rtol=1e-12, atol=1e-12)
+
+
+def test_one_shot_sketch_follows_the_namespace(ns, rng):
+    wrap, unwrap, array_type = ns
+    A = rng.standard_normal((300, 4))
+    SA = rnla.sketch(wrap(A), 20, kind="gaussian", rng=1)
+    assert isinstance(SA, array_type)
+    with _host():
+        np.testing.assert_allclose(unwrap(SA), rnla.sketch(A, 20, kind="gaussian", rng=1),
+                                   rtol=1e-12, atol=1e-12)
+
+
+def test_one_driver_one_meaning_per_field(ns, rng):
+    """Every engine runs the same driver: the same path, status, sketch, rank, iteration
+    budget and Karlson-Walden backward error as numpy (to rounding), x0 and a
+    rank-deficient sketch (minimum norm) included."""
+    wrap, unwrap, _ = ns
+    A = rng.standard_normal((4000, 12)) * np.logspace(0, 3, 12)
+    b = rng.standard_normal(4000)
+    for kw in (dict(method="precondition"), dict(method="sketch_solve"), dict(method="ihs"),
+               dict(method="precondition", x0=np.ones(12)), dict(method="precondition",
+                                                                 maxiter=3)):
+        wrapped = {k: wrap(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()}
+        res = rnla.lstsq(wrap(A), wrap(b), rng=2, **wrapped)
+        with _host():
+            ref = rnla.lstsq(A, b, rng=2, **kw)
+        assert (res.method, res.status, res.sketch_size, res.rank) == \
+            (ref.method, ref.status, ref.sketch_size, ref.rank), kw
+        assert abs(res.n_iter - ref.n_iter) <= 1, kw
+        if ref.backward_error is not None:
+            assert res.backward_error <= 4 * max(ref.backward_error, 4e-16), kw
+        np.testing.assert_allclose(unwrap(res.x), ref.x, rtol=1e-8 if kw.get("maxiter") else
+                                   1e-10, atol=0)
+    deficient = np.hstack([A[:, :6], A[:, :3]])  # rank 6 of 9
+    res = rnla.lstsq(wrap(deficient), wrap(b), method="precondition", rng=1)
+    np.testing.assert_allclose(unwrap(res.x), np.linalg.lstsq(deficient, b, rcond=None)[0],
+                               rtol=1e-8, atol=1e-12)

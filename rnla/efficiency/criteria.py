@@ -37,7 +37,6 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg as sla
 
-from rnla._deprecate import renamed_parameters
 from rnla._random import SeedLike, spawn
 from rnla._threads import one_blas_thread
 from rnla._validation import check_host, check_int, check_matrix, check_option
@@ -157,7 +156,6 @@ def _draw_projection(U: np.ndarray, e: np.ndarray, S) -> tuple[float, float] | N
     return float(np.sum(M * M)), float(np.sum(Me * Me))
 
 
-@renamed_parameters(seed="rng")
 def efficiency_draws(X, sketch: str, r: int, n_draws: int, *, y=None, replace: bool = False,
                      rng: SeedLike = None) -> dict[str, np.ndarray]:
     """Per-draw C_WC, C_PE and C_RE for ``n_draws`` independent sketches of size r.
@@ -240,7 +238,6 @@ def _summary(values: np.ndarray) -> tuple[float, float, float]:
     return float(values.mean()), se, float(np.median([b.mean() for b in blocks]))
 
 
-@renamed_parameters(seed="rng")
 def estimate_efficiency(X, sketch: str, r: int, *, n_draws: int = 500, replace: bool = False,
                         rng: SeedLike = None) -> Efficiency:
     """Means and standard errors of C_WC, C_PE, C_RE over ``n_draws`` sketches.

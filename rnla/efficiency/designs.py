@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnla._deprecate import renamed_parameters
 from rnla._random import SeedLike, as_generator
 from rnla._validation import check_int, check_option
 
@@ -35,7 +34,6 @@ def _scale_factor(p: int) -> np.ndarray:
     return np.linalg.cholesky(sigma)
 
 
-@renamed_parameters(seed="rng")
 def make_design(design: str, n: int, p: int, *, rng: SeedLike = None) -> np.ndarray:
     """An n x p design matrix of the named model (see the module docstring).
 
@@ -73,7 +71,6 @@ def make_design(design: str, n: int, p: int, *, rng: SeedLike = None) -> np.ndar
     return 1.0 + Z
 
 
-@renamed_parameters(seed="rng")
 def make_response(X: np.ndarray, *, sigma: float = 3.0, rng: SeedLike = None):
     """``(Y, beta)`` with ``Y = X beta + N(0, sigma^2 I)`` and Ma-Mahoney-Yu's beta.
 

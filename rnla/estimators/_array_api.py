@@ -12,8 +12,7 @@ import numpy as np
 import sklearn
 from array_api_compat import device as array_device
 
-from rnla._validation import check_namespace
-from rnla.backend import uses_cpu
+from rnla.backend import engine_of
 
 __all__ = ["array_api_namespace", "array_device", "float_dtypes", "refuse_array_api"]
 
@@ -23,8 +22,9 @@ def array_api_namespace(*arrays):
     not numpy (or scipy.sparse) arrays, else None (the numpy path)."""
     if not sklearn.get_config()["array_api_dispatch"]:
         return None
-    xp = check_namespace(**{f"array {i}": a for i, a in enumerate(arrays)})
-    return None if uses_cpu(xp) or xp is np else xp
+    engine = engine_of(serves=("host", "xp"), what="this estimator",
+                       **{f"array {i}": a for i, a in enumerate(arrays)})
+    return None if engine.kind == "host" or engine.xp is np else engine.xp
 
 
 def float_dtypes(xp) -> list:

@@ -16,7 +16,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from rnla._validation import is_dask
+from rnla.backend import is_dask
 from rnla.estimators._array_api import (
     array_api_namespace,
     array_device,

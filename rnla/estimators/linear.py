@@ -99,29 +99,32 @@ class _SketchedLinearModel(RegressorMixin, BaseEstimator):
 
     def _fit_namespace(self, X, y, sample_weight, xp):
         """``fit`` for arrays of another namespace (scikit-learn's ``array_api_dispatch``):
-        the intercept by (weighted) centring, then :func:`rnla.ridge` on the device."""
+        the intercept as an unpenalised column of ones, then :func:`rnla.ridge` on the device."""
         X, y = validate_data(self, X, y, y_numeric=True, multi_output=True,
                              dtype=float_dtypes(xp))
         n, d = X.shape
         y2 = xp.astype(y[:, None] if y.ndim == 1 else y, X.dtype)
         w = None if sample_weight is None else _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
-        if self.fit_intercept:
-            weights = xp.ones(n, dtype=X.dtype, device=array_device(X)) if w is None else w
-            total = xp.sum(weights)
-            x_mean = xp.sum(weights[:, None] * X, axis=0) / total
-            y_mean = xp.sum(weights[:, None] * y2, axis=0) / total
-            X, y2 = X - x_mean, y2 - y_mean
+        device = array_device(X)
         if w is not None:
             root = xp.sqrt(w)[:, None]
             X, y2 = X * root, y2 * root
+        penalty = np.full(d, self._penalty(d))
+        if self.fit_intercept:  # as on numpy: an unpenalised column of ones (sqrt(w))
+            ones = (xp.ones((n, 1), dtype=X.dtype, device=device) if w is None else root)
+            X = xp.concat([X, ones], axis=1)
+            penalty = np.r_[penalty, 0.0]
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        res = ridge(X, y2, self._penalty(d), method=self.method, sketch=self.sketch,
-                    sketch_size=self.sketch_size, solver=self.solver, tol=self.tol,
-                    maxiter=self.max_iter, rng=seed)
+        res = ridge(X, y2, xp.asarray(penalty, dtype=xp.float64, device=device),
+                    method=self.method, sketch=self.sketch, sketch_size=self.sketch_size,
+                    solver=self.solver, tol=self.tol, maxiter=self.max_iter, rng=seed)
         self._record(res)
-        coef = res.x  # d x targets
-        self.intercept_ = (y_mean - x_mean @ coef) if self.fit_intercept else 0.0
+        coef = res.x  # (d + 1) x targets with the intercept last
+        if self.fit_intercept:
+            self.intercept_, coef = coef[-1, :], coef[:-1, :]
+        else:
+            self.intercept_ = 0.0
         if y.ndim == 1:
             coef = coef[:, 0]
             if self.fit_intercept:

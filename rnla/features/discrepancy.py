@@ -34,16 +34,14 @@ import numpy as np
 import scipy.special as sc
 from array_api_compat import device as array_device
 
-from rnla._deprecate import renamed_parameters
 from rnla._random import SeedLike, as_generator
 from rnla._validation import (
     check_array,
     check_matrix,
-    check_namespace,
     check_option,
     check_real,
 )
-from rnla.backend import get_namespace, kernels, to_host, uses_cpu
+from rnla.backend import engine_of, get_namespace, kernels, to_host
 
 __all__ = ["BOX_KERNELS", "box_discrepancy", "box_discrepancy_squared", "data_box"]
 
@@ -122,7 +120,7 @@ def _normalized_terms(W: np.ndarray, b: np.ndarray, scale: float, kernel: str,
     if not gradient:
         return value, None
     grad = -2.0 / s * slope * _products_but_one(h)
-    if not uses_cpu(xp):
+    if xp is not np:
         grad = xp.asarray(grad, device=array_device(W))
     return value, grad + 2.0 / s**2 * pair_grad
 
@@ -130,8 +128,9 @@ def _normalized_terms(W: np.ndarray, b: np.ndarray, scale: float, kernel: str,
 def _check_box(W, b, bandwidth, kernel):
     kernel = check_option(kernel, "kernel", BOX_KERNELS)
     scale = 1.0 / check_real(bandwidth, "bandwidth", 0.0, low_open=True)
-    xp = check_namespace(W=W, b=b)
-    if not uses_cpu(xp):
+    engine = engine_of(serves=("host", "xp"), what="box_discrepancy", W=W, b=b)
+    xp = engine.xp
+    if engine.kind == "xp":
         W = xp.astype(check_array(W, xp, "W"), xp.float64)
         b = xp.asarray(b, dtype=xp.float64, device=array_device(W))
         if b.ndim == 0:
@@ -218,7 +217,6 @@ def box_discrepancy(W, b, bandwidth: float = 1.0, kernel: str = "gaussian") -> f
     return float(np.sqrt(max(box_discrepancy_squared(W, b, bandwidth, kernel), 0.0)))
 
 
-@renamed_parameters(seed="rng")
 def data_box(X, method: str = "range", quantile: float = 0.99, n_pairs: int = 100_000,
              rng: SeedLike = None) -> np.ndarray:
     r"""Half-widths :math:`b` of a box that holds the pairwise differences of the rows of ``X``.

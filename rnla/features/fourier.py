@@ -22,21 +22,18 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
+from array_api_compat import array_namespace
 from array_api_compat import device as array_device
 from scipy.spatial.distance import pdist
 
-from rnla._deprecate import renamed_parameters
 from rnla._random import SeedLike, as_generator
 from rnla._validation import (
-    check_array,
     check_int,
     check_matrix,
-    check_namespace,
     check_option,
     check_real,
-    is_dask,
 )
-from rnla.backend import kernels, to_host, uses_cpu
+from rnla.backend import engine_of, kernels
 from rnla.features.discrepancy import BOX_KERNELS, data_box
 from rnla.features.learn import learn_sequence
 from rnla.features.orthogonal import (
@@ -90,7 +87,12 @@ def default_sequence(kernel: str, d: int) -> str:
 KINDS = ("cos_sin", "cos_phase")
 
 
-@renamed_parameters(seed="rng")
+def xp_take(X, rows: np.ndarray):
+    """Rows ``rows`` of an Array-API array, on its device."""
+    xp = array_namespace(X)
+    return xp.take(X, xp.asarray(rows, device=array_device(X)), axis=0)
+
+
 def median_bandwidth(X, max_rows: int = 1000, rng: SeedLike = 0) -> float:
     r"""Median heuristic: the median of :math:`\|x_i - x_k\|_2` over pairs of rows.
 
@@ -115,20 +117,13 @@ def median_bandwidth(X, max_rows: int = 1000, rng: SeedLike = 0) -> float:
     >>> median_bandwidth(np.array([[0.0], [1.0], [3.0]]))
     2.0
     """
-    if is_dask(X):  # the sampled rows (at most max_rows) are computed
-        from rnla.distributed import check_dask_array
-
-        X = check_dask_array(X, "X", ndim=(2,))
-        if X.shape[0] > max_rows:
-            X = X[np.sort(as_generator(rng, "rng").choice(X.shape[0], max_rows, replace=False))]
-        X = check_matrix(X.compute(), "X")
-    xp = check_namespace(X=X)
-    X = check_matrix(X, "X") if uses_cpu(xp) else check_array(X, xp, "X")
+    engine = engine_of(X=X)
+    X = engine.matrix(X, "X")
     if X.shape[0] > max_rows:
         rows = np.sort(as_generator(rng, "rng").choice(X.shape[0], max_rows, replace=False))
-        X = X[rows] if uses_cpu(xp) else xp.take(X, xp.asarray(rows, device=array_device(X)),
-                                                   axis=0)
-    X = X.toarray() if sp.issparse(X) else to_host(X)  # at most max_rows rows
+        X = (xp_take(X, rows) if engine.kind == "xp" else X[rows])
+    X = X.toarray() if sp.issparse(X) else engine.compute(X)[0]  # at most max_rows rows
+    X = check_matrix(X, "X")  # a Dask sample's values are checked here
     if X.shape[0] < 2:
         raise ValueError("`X` needs at least 2 rows for the median-distance bandwidth")
     value = float(np.median(pdist(np.asarray(X, dtype=np.float64))))
@@ -243,7 +238,6 @@ class FourierFeatureMap:
     True
     """
 
-    @renamed_parameters(seed="rng")
     def __init__(self, n_features: int, kernel: str = "gaussian",
                  bandwidth: float | str = 1.0, *, sequence="auto", kind: str = "cos_sin",
                  scramble: bool = True, nu: float = 1.5, n_replicates: int = 1,
@@ -303,16 +297,9 @@ class FourierFeatureMap:
             ``self``, with ``frequencies_``, ``phase_``, ``bandwidth_`` and
             ``n_features_in_`` set.
         """
-        if is_dask(X):
-            from rnla.distributed import check_dask_array
-
-            X = check_dask_array(X, "X", ndim=(2,))
-            host = False
-        else:
-            xp = check_namespace(X=X)
-            host = uses_cpu(xp)
-            X = check_matrix(X, "X") if host else check_array(X, xp, "X")
-        if not host and self.sequence == "learned":
+        engine = engine_of(X=X)
+        X = engine.matrix(X, "X")
+        if engine.kind != "host" and self.sequence == "learned":
             raise TypeError("sequence='learned' is fitted on the host (L-BFGS on the data's "
                             "box): fit on a numpy sample of `X`, then transform arrays of any "
                             "namespace")
@@ -386,17 +373,17 @@ class FourierFeatureMap:
         """
         if not hasattr(self, "frequencies_"):
             raise RuntimeError("this FourierFeatureMap is not fitted; call fit(X) first")
-        if is_dask(X):
-            from rnla.distributed import transform_dask
+        engine = engine_of(X=X)
+        if engine.kind == "dask":
+            from rnla.backend.dask import map_rows
 
-            return transform_dask(self.transform, X, self.n_features_in_, self.n_features)
-        xp = check_namespace(X=X)
-        X = check_matrix(X, "X") if uses_cpu(xp) else check_array(X, xp, "X")
+            return map_rows(self.transform, X, self.n_features_in_, self.n_features)
+        X = engine.matrix(X, "X")
         if X.shape[1] != self.n_features_in_:
             raise ValueError(f"`X` must have {self.n_features_in_} columns (as at fit); "
                              f"got {X.shape[1]}")
-        if not uses_cpu(xp):
-            return self._transform_namespace(X, xp)
+        if engine.kind == "xp":
+            return self._transform_namespace(X, engine.xp)
         W = self.frequencies_.T.astype(X.dtype)
         s = W.shape[1]
         out = np.empty((X.shape[0], self.n_features), dtype=X.dtype)
@@ -485,7 +472,6 @@ class FourierFeatureMap:
         return self.fit(X).transform(X)
 
 
-@renamed_parameters(seed="rng")
 def fourier_features(X, n_features: int, kernel: str = "gaussian",
                      bandwidth: float | str = 1.0, sequence="auto", kind: str = "cos_sin",
                      rng: SeedLike = None, **options) -> np.ndarray:

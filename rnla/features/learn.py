@@ -30,7 +30,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize
 
-from rnla._deprecate import renamed_parameters
 from rnla._random import SeedLike, as_generator
 from rnla._threads import one_blas_thread
 from rnla._validation import check_int, check_option
@@ -80,7 +79,6 @@ class LearnedSequence:
     start: np.ndarray
 
 
-@renamed_parameters(seed="rng")
 def learn_sequence(n: int, d: int, b, bandwidth: float = 1.0, kernel: str = "gaussian", *,
                    init="halton", method: str = "global", maxiter: int = 100,
                    greedy_steps: int = 50, tol: float = 1e-6, scramble: bool = True,

@@ -26,7 +26,6 @@ import warnings
 import numpy as np
 from scipy.stats import qmc
 
-from rnla._deprecate import renamed_parameters
 from rnla._random import SeedLike, as_generator
 from rnla._validation import check_int, check_option
 from rnla.features._lattice_data import LATTICE_GENERATING_VECTOR, LATTICE_LOG2_MAX_POINTS
@@ -64,7 +63,6 @@ def max_dimension(sequence: str) -> int | None:
     return _MAX_DIM[check_option(sequence, "sequence", SEQUENCES)]
 
 
-@renamed_parameters(seed="rng")
 def qmc_points(n: int, d: int, sequence: str = "halton", scramble: bool = True,
                rng: SeedLike = None) -> np.ndarray:
     r"""Return ``n`` points of a (randomised) low-discrepancy sequence in ``[0, 1)^d``.

@@ -45,7 +45,6 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from rnla._deprecate import renamed_parameters
 from rnla._random import SeedLike, as_generator
 from rnla._status import Status
 from rnla._validation import check_int, check_option, check_real
@@ -439,7 +438,6 @@ def _solve(M: sp.csc_array, w, h, eps, method, maxiter, rng, callback, time_limi
                     sense=sense)
 
 
-@renamed_parameters(seed="rng", max_iter="maxiter")
 def solve_packing(A, eps: float = 0.01, *, method: str = "pdhg", maxiter: int | None = None,
                   rng: SeedLike = None, callback: Callable[[LPProgress], bool] | None = None,
                   time_limit: float | None = None) -> LPResult:
@@ -489,7 +487,6 @@ def solve_packing(A, eps: float = 0.01, *, method: str = "pdhg", maxiter: int | 
                   "`A` has an all-zero column ({i}): the packing LP is unbounded in x[{i}]", t0)
 
 
-@renamed_parameters(seed="rng", max_iter="maxiter")
 def solve_covering(A, eps: float = 0.01, *, method: str = "pdhg", maxiter: int | None = None,
                    rng: SeedLike = None, callback: Callable[[LPProgress], bool] | None = None,
                    time_limit: float | None = None) -> LPResult:
@@ -528,7 +525,6 @@ def solve_covering(A, eps: float = 0.01, *, method: str = "pdhg", maxiter: int |
                   "can never be met, so the LP is infeasible", t0)
 
 
-@renamed_parameters(seed="rng", max_iter="maxiter")
 def solve_positive_lp(c, A, b, sense: str = "packing", eps: float = 0.01, *,
                       method: str = "pdhg", maxiter: int | None = None,
                       rng: SeedLike = None, callback: Callable[[LPProgress], bool] | None = None,

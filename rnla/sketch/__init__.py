@@ -12,10 +12,10 @@ import types
 
 from scipy.sparse.linalg import LinearOperator
 
-from rnla._deprecate import renamed_parameters
 from rnla._random import SeedLike
-from rnla._validation import check_matrix, check_option
-from rnla.sketch._base import SketchOperator, TransposedSketch
+from rnla._validation import check_option
+from rnla.backend import engine_of
+from rnla.sketch._base import SKETCH_KINDS, SketchOperator, TransposedSketch, make_sketch
 from rnla.sketch.gaussian import GaussianSketch
 from rnla.sketch.leverage import leverage_scores
 from rnla.sketch.sampling import LeverageSampling, UniformSampling
@@ -40,54 +40,13 @@ __all__ = [
     "SKETCH_KINDS",
 ]
 
-#: kind name -> operator class, for ``make_sketch``
-SKETCH_KINDS: dict[str, type[SketchOperator]] = {
-    cls.kind: cls
-    for cls in (GaussianSketch, SRHT, BlockSRHT, CountSketch, SparseSign, UniformSampling,
-                LeverageSampling)
-}
-
-
-@renamed_parameters(seed="rng")
-def make_sketch(kind: str, k: int, n: int, *, rng: SeedLike = None, **options) -> SketchOperator:
-    """Build a k x n sketch operator of the given kind.
-
-    Parameters
-    ----------
-    kind : {"gaussian", "srht", "block_srht", "countsketch", "sparse_sign", "uniform", \
-"leverage"}
-        The operator class (see ``SKETCH_KINDS``).
-    k, n : int
-        The operator maps R^n to R^k.
-    rng : None, int, SeedSequence, Generator or RandomState
-        Randomness; the same int gives the same sketch.
-    **options
-        Passed to the class: ``s`` (sparse_sign), ``replace`` (srht, uniform,
-        leverage), ``probabilities`` (leverage, required), ``dtype``, ...
-
-    Returns
-    -------
-    SketchOperator
-        The operator S of shape (k, n).
-
-    Examples
-    --------
-    >>> from rnla import make_sketch
-    >>> make_sketch("srht", 16, 100, rng=0)
-    SRHT(k=16, n=100, replace=False)
-    """
-    check_option(kind, "kind", SKETCH_KINDS)
-    return SKETCH_KINDS[kind](k, n, rng=rng, **options)
-
-
-@renamed_parameters(seed="rng")
 def sketch(A, k: int, kind: str = "sparse_sign", *, rng: SeedLike = None, **options):
     """Return ``S @ A`` for a fresh k x n sketch ``S`` of the given kind.
 
     Parameters
     ----------
-    A : array_like, scipy.sparse matrix or LinearOperator of shape (n,) or (n, d)
-        The matrix to sketch.
+    A : array_like, sparse matrix, LinearOperator, Array-API or Dask array, shape (n,) or (n, d)
+        The matrix to sketch; on every engine, as ``make_sketch(...) @ A``.
     k : int
         Sketch size (rows of ``S @ A``).
     kind : {"sparse_sign", "gaussian", "srht", "countsketch", "uniform", "leverage"}
@@ -100,7 +59,7 @@ def sketch(A, k: int, kind: str = "sparse_sign", *, rng: SeedLike = None, **opti
 
     Returns
     -------
-    ndarray or scipy.sparse matrix of shape (k,) or (k, d)
+    array of A's library, of shape (k,) or (k, d)
         ``S @ A``.
 
     Examples
@@ -113,7 +72,7 @@ def sketch(A, k: int, kind: str = "sparse_sign", *, rng: SeedLike = None, **opti
     """
     check_option(kind, "kind", SKETCH_KINDS)
     if not isinstance(A, LinearOperator):
-        A = check_matrix(A)
+        A = engine_of(A=A).matrix(A, ndim=(1, 2), check_finite=False)
     if kind == "leverage" and "probabilities" not in options:
         return LeverageSampling.from_matrix(A, k, rng=rng, **options) @ A
     return make_sketch(kind, k, A.shape[0], rng=rng, **options) @ A
@@ -122,7 +81,6 @@ def sketch(A, k: int, kind: str = "sparse_sign", *, rng: SeedLike = None, **opti
 class _CallableModule(types.ModuleType):
     """Lets ``rnla.sketch(A, k, ...)`` call :func:`sketch` on this package."""
 
-    @renamed_parameters(seed="rng")
     def __call__(self, A, k: int, kind: str = "sparse_sign", *, rng: SeedLike = None,
                  **options):
         return sketch(A, k, kind, rng=rng, **options)

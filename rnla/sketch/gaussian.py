@@ -8,7 +8,6 @@ import numpy as np
 import scipy.sparse as sp
 from array_api_compat import device as array_device
 
-from rnla._deprecate import renamed_parameters
 from rnla._random import SeedLike, draw_key
 from rnla._validation import check_int
 from rnla.backend import kernels
@@ -58,9 +57,8 @@ class GaussianSketch(SketchOperator):
     """
 
     kind = "gaussian"
-    _mixes_every_entry = True
+    mixes_every_entry = True
 
-    @renamed_parameters(seed="rng")
     def __init__(self, k: int, n: int, *, rng: SeedLike = None, dtype=None,
                  block_bytes: int = 32 * 2**20):
         super().__init__(k, n, rng=rng, dtype=dtype)
@@ -105,6 +103,28 @@ class GaussianSketch(SketchOperator):
                 out += Gt.T @ A[j0:j1]
         out *= out.dtype.type(1.0 / math.sqrt(self.k))
         return out
+
+    def apply_rows(self, block: np.ndarray, r0: int) -> np.ndarray:
+        """``G[:, rows] @ block / sqrt(k)``, the columns of G drawn ``block_bytes`` at a time as in
+        memory.
+
+        Parameters
+        ----------
+        block : ndarray of shape (rows, d)
+            Finite rows of A, in the output dtype.
+        r0 : int
+            Global index of its first row.
+
+        Returns
+        -------
+        ndarray of shape (k, d)
+        """
+        out = np.zeros((self.k, block.shape[1]), dtype=block.dtype)
+        step = self._block()
+        for j0 in range(0, block.shape[0], step):
+            j1 = min(block.shape[0], j0 + step)
+            out += self._columns(r0 + j0, r0 + j1, block.dtype).T @ block[j0:j1]
+        return out * block.dtype.type(1.0 / math.sqrt(self.k))
 
     def _apply_transpose(self, Y):
         out = np.empty((self.n, Y.shape[1]), dtype=Y.dtype)

@@ -9,19 +9,16 @@ import scipy.linalg
 import scipy.sparse as sp
 from array_api_compat import device as array_device
 
-from rnla._deprecate import renamed_parameters
 from rnla._random import SeedLike, as_generator, spawn
 from rnla._validation import (
-    check_array,
     check_int,
-    check_matrix,
-    check_namespace,
     check_option,
     check_real,
-    extreme_scale,
-    is_dask,
+    column_maxabs,
+    column_powers_of_two,
 )
-from rnla.backend import uses_cpu
+from rnla.backend import engine_of, to_host
+from rnla.sketch._base import make_sketch
 
 __all__ = ["leverage_scores"]
 
@@ -40,17 +37,22 @@ def _row_norms_sq_of_product(A, N: np.ndarray, block_bytes: int = 4 * 2**20) -> 
     return h
 
 
-def _rank_basis(R: np.ndarray, rcond: float) -> np.ndarray:
-    r"""N = V_r diag(sigma_r)^{-1} for R = U Sigma V^T, keeping sigma_j > rcond sigma_1.
+def _rank_factors(R: np.ndarray, rcond: float) -> tuple[np.ndarray, np.ndarray]:
+    r"""``(W_r, N)`` from the SVD ``R D = W \Sigma V^T`` of R with its columns equilibrated
+    (D exact powers of two, ``column_powers_of_two``), keeping sigma_j > rcond sigma_1:
+    ``N = D V_r \Sigma_r^{-1}``.
 
-    For any M = Q R with orthonormal Q, M N = Q U_r has orthonormal columns
-    spanning range(M).
+    For any M = Q R with orthonormal Q, ``Q W_r = M N`` has orthonormal columns spanning
+    the numerical range of M; the rank is decided on ``M D``, so it does not depend on
+    the units of M's columns.
     """
-    _, sv, Vt = scipy.linalg.svd(R, full_matrices=False)
+    R = np.asarray(R, dtype=np.float64)
+    D = column_powers_of_two(column_maxabs(R))
+    W, sv, Vt = scipy.linalg.svd(R * D, full_matrices=False)
     if sv.size == 0 or sv[0] == 0:
-        return np.zeros((R.shape[1], 0), dtype=R.dtype)
+        return W[:, :0], np.zeros((R.shape[1], 0))
     rank = int(np.sum(sv > rcond * sv[0]))
-    return Vt[:rank].T / sv[:rank]
+    return W[:, :rank], D[:, None] * Vt[:rank].T / sv[:rank]
 
 
 def _tall_r_factor(A, chunk_rows: int) -> np.ndarray:
@@ -64,24 +66,19 @@ def _tall_r_factor(A, chunk_rows: int) -> np.ndarray:
 
 
 def _exact_namespace(A, xp, rcond: float):
-    """Exact scores of a dense array of any namespace (``xp.linalg``: QR, then SVD of R)."""
+    """Exact scores of a dense array of any namespace: ``xp.linalg.qr``, the rank from the
+    d x d factor on the host (``_rank_factors``), the scores in A's namespace."""
     Q, R = xp.linalg.qr(A)
-    U, sv, _ = xp.linalg.svd(R, full_matrices=False)
-    rank = 0 if float(sv[0]) == 0 else int(xp.sum(xp.astype(sv > rcond * sv[0], xp.int64)))
-    if rank < A.shape[1]:
-        Q = Q @ U[:, :rank]
+    W, _ = _rank_factors(to_host(R), rcond)
+    if W.shape[1] < A.shape[1]:
+        Q = Q @ xp.asarray(W, dtype=Q.dtype, device=array_device(A))
     return xp.astype(xp.sum(Q * Q, axis=1), xp.float64)
 
 
-def _approx_namespace(A, xp, R, rcond: float, G: np.ndarray | None,
-                      block_rows: int = 2**16):
-    """Squared row norms of A N G (N from R's SVD; G a host JL matrix or None), by row
-    blocks of A, in A's namespace."""
-    _, sv, Vt = xp.linalg.svd(R, full_matrices=False)
-    rank = 0 if float(sv[0]) == 0 else int(xp.sum(xp.astype(sv > rcond * sv[0], xp.int64)))
-    N = Vt[:rank, :].T / sv[None, :rank]
-    if G is not None and G.shape[1] < rank:
-        N = N @ xp.asarray(G[:rank], dtype=N.dtype, device=array_device(A))
+def _approx_namespace(A, xp, N: np.ndarray, block_rows: int = 2**16):
+    """Squared row norms of A N (N a small host matrix), by row blocks of A, in A's
+    namespace."""
+    N = xp.asarray(N, dtype=A.dtype, device=array_device(A))
     parts = [xp.sum((A[r0:min(A.shape[0], r0 + block_rows), :] @ N) ** 2, axis=1)
              for r0 in range(0, A.shape[0], block_rows)]
     return xp.astype(xp.concat(parts), xp.float64)
@@ -91,17 +88,29 @@ def _exact(A, rcond: float) -> np.ndarray:
     if sp.issparse(A):
         A = A.tocsr()
         chunk = max(4 * A.shape[1], (64 * 2**20) // (8 * A.shape[1]))
-        N = _rank_basis(_tall_r_factor(A, chunk), rcond)
-        return _row_norms_sq_of_product(A, N)
+        return _row_norms_sq_of_product(A, _rank_factors(_tall_r_factor(A, chunk), rcond)[1])
     Q, R = scipy.linalg.qr(A, mode="economic", check_finite=False)
-    U, sv, _ = scipy.linalg.svd(R, full_matrices=False, check_finite=False)
-    rank = 0 if sv[0] == 0 else int(np.sum(sv > rcond * sv[0]))
-    if rank == A.shape[1]:
+    W, _ = _rank_factors(R, rcond)
+    if W.shape[1] == A.shape[1]:
         return _row_norms_sq(Q)
-    return _row_norms_sq(Q @ U[:, :rank])
+    return _row_norms_sq(Q @ W)
 
 
-@renamed_parameters(seed="rng")
+def _tame(A, engine):
+    """A with its columns equilibrated by exact powers of two when their largest entries
+    leave [1e-150, 1e150] (the scores do not change; squares in the QR and the sketch
+    then stay in range); A itself otherwise."""
+    top = engine.column_maxabs(A)
+    live = top[top > 0]
+    if live.size == 0 or (live.min() >= 1e-150 and live.max() <= 1e150):
+        return A
+    D = column_powers_of_two(top)
+    if engine.kind == "xp":
+        return A * engine.from_host(D, A)
+    D = D.astype(A.dtype)
+    return sp.csr_array(A @ sp.diags_array(D)) if sp.issparse(A) else A * D
+
+
 def leverage_scores(A, method: str = "exact", *, rcond: float | None = None,
                     eps: float = 0.25, sketch: str = "sparse_sign",
                     sketch_size: int | None = None, n_projections: int | None = None,
@@ -120,8 +129,11 @@ def leverage_scores(A, method: str = "exact", *, rcond: float | None = None,
         ``dask.array.linalg.tsqr``, ``"approx"`` from the sketch; a second pass
         forms the scores.
     method : {"exact", "approx"}, default="exact"
-        ``"exact"``: thin Householder QR A = QR, then the SVD of R decides the
-        rank (singular values above ``rcond * sigma_1``); O(n d^2).  For sparse A
+        ``"exact"``: thin Householder QR A = QR, then the SVD of ``R D`` decides the
+        rank (singular values above ``rcond * sigma_1``), D the exact power-of-two
+        equilibration of R's columns, so that the rank does not depend on the units
+        of A's columns (unlike a rank relative to A's own largest singular value, as
+        ``numpy.linalg.matrix_rank`` has it); O(n d^2).  For sparse A
         the R factor comes from a blocked QR and :math:`h_i = \|A_i V_r
         \Sigma_r^{-1}\|^2`.  ``"approx"``: the fast scheme of Drineas,
         Magdon-Ismail, Mahoney and Woodruff: sketch :math:`\Pi_1 A` with
@@ -167,14 +179,13 @@ def leverage_scores(A, method: str = "exact", *, rcond: float | None = None,
     array([1., 1., 0., 0., 0.])
     """
     check_option(method, "method", ("exact", "approx"))
-    if is_dask(A):
-        from rnla.distributed import leverage_scores_dask
-
-        return leverage_scores_dask(A, method, rcond, eps, sketch, sketch_size, n_projections,
-                                    as_generator(rng))
-    xp = check_namespace(A=A)
-    host = uses_cpu(xp)
-    A = check_matrix(A) if host else check_array(A, xp)
+    engine = engine_of(A=A)
+    A = engine.matrix(A)
+    if engine.kind == "dask":
+        return _leverage_scores_chunked(A, method, rcond, eps, sketch, sketch_size,
+                                        n_projections, as_generator(rng))
+    host = engine.kind == "host"
+    xp = engine.xp
     rng = as_generator(rng)
     n, d = A.shape
     if rcond is None:
@@ -183,16 +194,11 @@ def leverage_scores(A, method: str = "exact", *, rcond: float | None = None,
     rcond = check_real(rcond, "rcond", 0.0, 1.0)
     if n < d:
         raise ValueError(f"`A` must be tall (n >= d) for leverage scores; got shape {A.shape}")
-    if host:
-        scale = extreme_scale(A)
-        if scale != 1.0:  # entries near overflow or underflow: the scores do not change
-            A = A * scale
+    A = _tame(A, engine)
     if method == "exact":
         if not host:
             return _exact_namespace(A, xp, rcond)
         return _exact(A, rcond).astype(np.float64, copy=False)
-
-    from rnla.sketch import make_sketch
 
     eps = check_real(eps, "eps", 0.0, 1.0, low_open=True, high_open=True)
     eps1 = 1.0 - 1.0 / math.sqrt(1.0 + eps)
@@ -208,15 +214,68 @@ def leverage_scores(A, method: str = "exact", *, rcond: float | None = None,
         return _exact(A, rcond).astype(np.float64, copy=False)
     rng_sketch, rng_jl = spawn(rng, 2)
     SA = make_sketch(sketch, sketch_size, n, rng=rng_sketch) @ A
-    if not host:
-        R = xp.linalg.qr(SA)[1]
-        G = rng_jl.standard_normal((d, n_projections)) / math.sqrt(n_projections)
-        return _approx_namespace(A, xp, R, rcond, G)
     if sp.issparse(SA):
         SA = SA.toarray()
-    R = scipy.linalg.qr(SA, mode="r", check_finite=False)[0][:d]
-    N = _rank_basis(R, rcond)
+    R = (scipy.linalg.qr(SA, mode="r", check_finite=False)[0][:d] if host else
+         to_host(xp.linalg.qr(SA)[1]))
+    N = _rank_factors(R, rcond)[1]
     if n_projections < N.shape[1]:
         G = rng_jl.standard_normal((N.shape[1], n_projections)) / math.sqrt(n_projections)
-        N = N @ G.astype(N.dtype)
-    return _row_norms_sq_of_product(A, N)
+        N = N @ G
+    if not host:
+        return _approx_namespace(A, xp, N)
+    return _row_norms_sq_of_product(A, N.astype(A.dtype))
+
+
+def _padded_basis(R: np.ndarray, rcond: float, width: int, rng=None,
+                  n_projections: int | None = None) -> np.ndarray:
+    """``N = V_r diag(sigma_r)^{-1}`` (times a JL matrix when ``n_projections`` < rank,
+    drawn as in memory), zero-padded to ``width`` columns: ``||A_i N||^2`` is then the
+    exact (or projected) score of row i whatever the rank."""
+    N = _rank_factors(R, rcond)[1]
+    rank = N.shape[1]
+    if n_projections is not None and n_projections < rank:
+        G = rng.standard_normal((rank, n_projections)) / math.sqrt(n_projections)
+        N = N @ G
+    out = np.zeros((R.shape[1], width), dtype=R.dtype)
+    out[:, :N.shape[1]] = N
+    return out
+
+
+def _r_factor(M: np.ndarray) -> np.ndarray:
+    return scipy.linalg.qr(M, mode="r", check_finite=False)[0][:M.shape[1]]
+
+
+def _leverage_scores_chunked(A, method: str, rcond: float | None, eps: float, sketch: str,
+                             sketch_size: int | None, n_projections: int | None, rng):
+    """The scores of :func:`rnla.leverage_scores` for a Dask array: a lazy float64
+    Dask array chunked like A's rows.  ``"exact"`` takes R from ``dask.array.linalg.tsqr``
+    (one pass) and returns :math:`\\|A_i V_r \\Sigma_r^{-1}\\|^2` (a second pass);
+    ``"approx"`` sketches A (one pass) and projects (a second)."""
+    import dask.array as da
+
+    A = A.rechunk({1: -1})
+    n, d = A.shape
+    if n < d:
+        raise ValueError(f"`A` must be tall (n >= d) for leverage scores; got shape {A.shape}")
+    if rcond is None:
+        rcond = max(n, d) * float(np.finfo(A.dtype).eps)
+    rcond = check_real(rcond, "rcond", 0.0, 1.0)
+    if method == "approx":
+        eps = check_real(eps, "eps", 0.0, 1.0, low_open=True, high_open=True)
+        eps1 = 1.0 - 1.0 / math.sqrt(1.0 + eps)
+        m = check_int(math.ceil(d / eps1**2) if sketch_size is None else sketch_size,
+                      "sketch_size", low=d)
+        q = check_int(math.ceil(8 * math.log(n) / eps**2) if n_projections is None
+                      else n_projections, "n_projections", low=1)
+        if m < n:
+            rng_sketch, rng_jl = spawn(rng, 2)
+            SA = (make_sketch(sketch, m, n, rng=rng_sketch) @ A).rechunk(-1)
+            R = SA.map_blocks(_r_factor, chunks=(d, d), dtype=A.dtype)
+            width = min(d, q)
+            N = R.map_blocks(_padded_basis, rcond, width, rng_jl, q, chunks=(d, width),
+                             dtype=A.dtype)
+            return ((A @ N) ** 2).sum(axis=1).astype(np.float64)
+    R = da.linalg.tsqr(A)[1]
+    N = R.map_blocks(_padded_basis, rcond, d, chunks=(d, d), dtype=A.dtype)
+    return ((A @ N) ** 2).sum(axis=1).astype(np.float64)

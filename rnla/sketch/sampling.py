@@ -8,19 +8,12 @@ import numpy as np
 from array_api_compat import array_namespace
 from array_api_compat import device as array_device
 
-from rnla._deprecate import renamed_parameters
-from rnla._random import SeedLike, draw_key
-from rnla._validation import (
-    check_array,
-    check_matrix,
-    check_namespace,
-    check_probabilities,
-    check_real,
-    is_dask,
-)
-from rnla.backend import kernels, to_host, uses_cpu
+from rnla._random import SeedLike, draw_key, spawn
+from rnla._validation import check_probabilities, check_real
+from rnla.backend import engine_of, kernels, to_host
 from rnla.sketch._base import SketchOperator
 from rnla.sketch._draw import sample_by_probabilities, sample_rows
+from rnla.sketch.leverage import leverage_scores
 
 __all__ = ["UniformSampling", "LeverageSampling"]
 
@@ -50,6 +43,26 @@ class _RowSampling(SketchOperator):
 
     def _apply_transpose(self, Y):
         return kernels().scatter_rows(Y, self._idx, self._weights, self.n)
+
+    def apply_rows(self, block: np.ndarray, r0: int) -> np.ndarray:
+        """The sampled rows that fall in the block, in their output rows (zero elsewhere).
+
+        Parameters
+        ----------
+        block : ndarray of shape (rows, d)
+            Finite rows of A, in the output dtype.
+        r0 : int
+            Global index of its first row.
+
+        Returns
+        -------
+        ndarray of shape (k, d)
+        """
+        idx, weights = self.indices, self.weights
+        out = np.zeros((idx.shape[0], block.shape[1]), dtype=block.dtype)
+        lo, hi = np.searchsorted(idx, [r0, r0 + block.shape[0]])
+        out[lo:hi] = block[idx[lo:hi] - r0] * weights[lo:hi, None].astype(block.dtype)
+        return out
 
     def _apply_xp(self, A, xp, K, params):
         return K.gather_rows(A, *params)
@@ -103,7 +116,6 @@ class UniformSampling(_RowSampling):
 
     kind = "uniform"
 
-    @renamed_parameters(seed="rng")
     def __init__(self, k: int, n: int, *, replace: bool = False, rng: SeedLike = None,
                  dtype=None):
         self.replace = bool(replace)
@@ -167,7 +179,6 @@ class LeverageSampling(_RowSampling):
 
     kind = "leverage"
 
-    @renamed_parameters(seed="rng")
     def __init__(self, k: int, n: int, *, probabilities, replace: bool = True,
                  rng: SeedLike = None, dtype=None):
         self.replace = bool(replace)
@@ -175,34 +186,111 @@ class LeverageSampling(_RowSampling):
         self.k_requested = self.k
         self._key = draw_key(self._rng)
         self.dask_plan = None
-        if is_dask(probabilities):
-            self._init_dask(probabilities)
+        engine = engine_of(probabilities=probabilities)
+        if engine.kind == "dask":
+            self._init_chunked(engine.matrix(probabilities, "probabilities", ndim=(1,)))
             return
-        xp = check_namespace(probabilities=probabilities)
-        p = check_probabilities(probabilities, self.n, xp=xp)
+        p = check_probabilities(probabilities, self.n, xp=engine.xp)
         self.probabilities = p
         # drawn where the probabilities live; only the k rows and weights ever move
-        idx, weights = sample_by_probabilities(kernels(xp), self._key, p, self.k, self.replace)
-        self._sample = (xp.__name__, str(array_device(p)), idx, weights)
+        idx, weights = sample_by_probabilities(engine.kernels, self._key, p, self.k,
+                                               self.replace)
+        self._sample = (engine.xp.__name__, str(array_device(p)), idx, weights)
         self._idx, self._weights = to_host(idx), to_host(weights)
         self.k = self._idx.shape[0]
 
-    def _init_dask(self, p) -> None:
-        """Probabilities held as a Dask array: only one mass per chunk comes to the
-        client, and each chunk samples its own rows when ``S @ A`` runs."""
-        from rnla.distributed import check_dask_array
-        from rnla.distributed._sketch import leverage_plan
-
+    def _init_chunked(self, p) -> None:
+        """Probabilities held as a chunked (Dask) array: only one mass per chunk comes to
+        the client, and each chunk samples its own rows when ``S @ A`` runs: the k draws
+        ``u_t`` (the streams' uniforms, as in memory) are assigned to the chunks by the
+        cumulative masses."""
         if not self.replace:
             raise ValueError("`replace=False` (Poisson sampling) keeps a random number of "
                              "rows, which a Dask result cannot size in advance; use "
                              "replace=True with Dask probabilities")
-        p = check_dask_array(p, "probabilities", ndim=(1,))
         if p.shape[0] != self.n:
             raise ValueError(f"`probabilities` must be a vector of length {self.n}; got "
                              f"shape {p.shape}")
         self.probabilities = p
-        self.dask_plan = leverage_plan(p, self.k, self._key)
+        masses = p.map_blocks(lambda c: np.array([c.sum()]), chunks=((1,) * p.numblocks[0],),
+                              dtype=np.float64).compute()
+        cum = np.cumsum(masses)
+        total = float(cum[-1])
+        u = np.sort(kernels().uniforms(self._key, 0, self.k))
+        chunk = np.minimum(np.searchsorted(cum / total, u, side="right"), len(masses) - 1)
+        first = np.concatenate([[0], np.cumsum(np.bincount(chunk, minlength=len(masses)))])
+        self.dask_plan = {"chunks": p.chunks[0], "blocks": p.to_delayed(), "total": total,
+                          "u": [u[first[c]:first[c + 1]] for c in range(len(masses))],
+                          "first": first[:-1], "prefix": np.concatenate([[0.0], cum[:-1]])}
+
+    def __getstate__(self) -> dict:
+        state = super().__getstate__()
+        if self.dask_plan is not None:  # each task gets its chunk of p as an input instead
+            state["probabilities"] = None
+            state["dask_plan"] = {k: v for k, v in self.dask_plan.items() if k != "blocks"}
+        return state
+
+    def chunk_rows(self, chunks: tuple[int, ...]) -> tuple[int, ...]:
+        """The probabilities' chunking when they are chunked, else A's.
+
+        Parameters
+        ----------
+        chunks : tuple of int
+            The row chunk sizes of A.
+
+        Returns
+        -------
+        tuple of int
+        """
+        return chunks if self.dask_plan is None else self.dask_plan["chunks"]
+
+    def chunk_inputs(self, i: int) -> tuple:
+        """With chunked probabilities: chunk i's probabilities, the draws that fell in it, its first
+        output row and the mass before it.
+
+        Parameters
+        ----------
+        i : int
+            The row chunk.
+
+        Returns
+        -------
+        tuple
+        """
+        if self.dask_plan is None:
+            return ()
+        plan = self.dask_plan
+        return (plan["blocks"][i], plan["u"][i], int(plan["first"][i]),
+                float(plan["prefix"][i]))
+
+    def apply_rows(self, block: np.ndarray, r0: int, *inputs) -> np.ndarray:
+        """The sampled rows that fall in the block; with chunked probabilities, the rows it
+        samples by inversion of the global cumulative sum of p (the draws ``u`` that fell in
+        it go to output rows ``first, first + 1``, and so on).
+
+        Parameters
+        ----------
+        block : ndarray of shape (rows, d)
+            Finite rows of A, in the output dtype.
+        r0 : int
+            Global index of its first row.
+        *inputs
+            What ``chunk_inputs`` gives for the block.
+
+        Returns
+        -------
+        ndarray of shape (k, d)
+        """
+        if self.dask_plan is None:
+            return super().apply_rows(block, r0)
+        p, u, first, prefix = inputs
+        out = np.zeros((self.k, block.shape[1]), dtype=block.dtype)
+        if u.size:
+            cdf = (prefix + np.cumsum(p)) / self.dask_plan["total"]
+            local = np.sort(np.minimum(np.searchsorted(cdf, u, side="right"), p.shape[0] - 1))
+            weights = 1.0 / np.sqrt(self.k * p[local])
+            out[first:first + u.size] = block[local] * weights[:, None].astype(block.dtype)
+        return out
 
     @property
     def indices(self) -> np.ndarray:
@@ -251,7 +339,6 @@ class LeverageSampling(_RowSampling):
         return None if self.replace else n
 
     @classmethod
-    @renamed_parameters(seed="rng")
     def from_matrix(cls, A, k: int, *, method: str = "exact", shrinkage: float | None = None,
                     replace: bool = True, rng: SeedLike = None, dtype=None,
                     **leverage_options) -> LeverageSampling:
@@ -291,19 +378,13 @@ class LeverageSampling(_RowSampling):
         LeverageSampling
             The k x n operator.
         """
-        from rnla._random import spawn
-        from rnla.sketch.leverage import leverage_scores
 
         rng_scores, rng_sample = spawn(rng, 2)
-        if is_dask(A):  # lazy scores; one mass per chunk comes back to sample
-            h = leverage_scores(A, method=method, rng=rng_scores, **leverage_options)
-            total = float(h.sum().compute())
-            xp = None
-        else:
-            xp = check_namespace(A=A)
-            A = check_matrix(A) if uses_cpu(xp) else check_array(A, xp)
-            h = leverage_scores(A, method=method, rng=rng_scores, **leverage_options)
-            total = float(xp.sum(h))
+        engine = engine_of(A=A)
+        A = engine.matrix(A)
+        h = leverage_scores(A, method=method, rng=rng_scores, **leverage_options)
+        # one number comes back (a sum over the chunks for Dask: a pass over A)
+        total = float(h.sum().compute() if engine.kind == "dask" else engine.xp.sum(h))
         if total <= 0:
             raise ValueError("`A` has no nonzero leverage scores (is it all zeros?)")
         p = h / total

@@ -7,7 +7,6 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-from rnla._deprecate import renamed_parameters
 from rnla._random import SeedLike, draw_key
 from rnla._validation import check_int
 from rnla.backend import kernels
@@ -63,9 +62,8 @@ class SparseSign(SketchOperator):
     """
 
     kind = "sparse_sign"
-    _mixes_every_entry = True
+    mixes_every_entry = True
 
-    @renamed_parameters(seed="rng")
     def __init__(self, k: int, n: int, *, s: int | None = None, rng: SeedLike = None,
                  dtype=None):
         super().__init__(k, n, rng=rng, dtype=dtype)
@@ -96,6 +94,25 @@ class SparseSign(SketchOperator):
 
     def _draw(self, K, xp, device) -> tuple:
         return K.sparse_sign_draw(self._key, self.n, self.k, self.s, xp=xp, device=device)
+
+    def apply_rows(self, block: np.ndarray, r0: int) -> np.ndarray:
+        """The columns of S from ``r0`` on, drawn from their streams, applied to the block.
+
+        Parameters
+        ----------
+        block : ndarray of shape (rows, d)
+            Finite rows of A, in the output dtype.
+        r0 : int
+            Global index of its first row.
+
+        Returns
+        -------
+        ndarray of shape (k, d)
+        """
+        cpu = kernels()
+        rows, signs = cpu.sparse_sign_draw(self._key, block.shape[0], self.k, self.s, j0=r0)
+        return cpu.sparse_sign_apply(np.ascontiguousarray(block), rows, signs, self._scale,
+                                     self.k)
 
     def _apply_xp(self, A, xp, K, params):
         return K.sparse_sign_apply(A, *params, self._scale, self.k)
@@ -163,7 +180,6 @@ class CountSketch(SparseSign):
 
     kind = "countsketch"
 
-    @renamed_parameters(seed="rng")
     def __init__(self, k: int, n: int, *, rng: SeedLike = None, dtype=None):
         super().__init__(k, n, s=1, rng=rng, dtype=dtype)
 

@@ -10,7 +10,6 @@ import scipy.sparse as sp
 from array_api_compat import array_namespace
 from array_api_compat import device as array_device
 
-from rnla._deprecate import renamed_parameters
 from rnla._random import SeedLike, draw_key
 from rnla._validation import check_int
 from rnla.backend import kernels
@@ -98,9 +97,8 @@ class SRHT(SketchOperator):
     """
 
     kind = "srht"
-    _mixes_every_entry = True
+    mixes_every_entry = True
 
-    @renamed_parameters(seed="rng")
     def __init__(self, k: int, n: int, *, replace: bool = False, rng: SeedLike = None,
                  dtype=None, block_bytes: int = 256 * 2**20):
         self.replace = bool(replace)
@@ -137,6 +135,40 @@ class SRHT(SketchOperator):
 
     def _max_k(self, n: int) -> int | None:
         return None if self.replace else _next_pow2(n)
+
+    def chunk_rows(self, chunks: tuple[int, ...]) -> tuple[int, ...]:
+        """Refused unless A is one chunk: one Hadamard transform mixes all n rows.
+
+        Parameters
+        ----------
+        chunks : tuple of int
+            The row chunk sizes of A.
+
+        Returns
+        -------
+        tuple of int
+        """
+        if len(chunks) > 1:
+            raise TypeError("SRHT mixes all n rows at once and cannot apply to a Dask array "
+                            "chunk by chunk; use rnla.sketch.BlockSRHT (an SRHT per block of "
+                            "rows) or another kind")
+        return chunks
+
+    def apply_rows(self, block: np.ndarray, r0: int) -> np.ndarray:
+        """All of ``S @ A`` (the one chunk that ``chunk_rows`` allows).
+
+        Parameters
+        ----------
+        block : ndarray of shape (rows, d)
+            Finite rows of A, in the output dtype.
+        r0 : int
+            Global index of its first row.
+
+        Returns
+        -------
+        ndarray of shape (k, d)
+        """
+        return self._apply(block)
 
     def _chunks(self, d: int, itemsize: int):
         width = max(1, self.block_bytes // (self.n_padded * itemsize))
@@ -235,7 +267,8 @@ class BlockSRHT(SketchOperator):
     """
 
     kind = "block_srht"
-    _mixes_every_entry = True
+    #: False: a block with no sampled row is not transformed, so A is scanned first
+    mixes_every_entry = False
 
     def __init__(self, k: int, n: int, *, block_rows: int = 2**16, replace: bool = False,
                  rng: SeedLike = None, dtype=None):
@@ -264,16 +297,42 @@ class BlockSRHT(SketchOperator):
         return signs, xp.asarray(self._rows, device=device), xp.asarray(self._weights,
                                                                       device=device)
 
-    def block_parameters(self) -> tuple[int, int, np.ndarray, np.ndarray]:
-        """What a block of rows needs to apply S: its signs come from the key's streams at
-        the block's global rows.
+    def chunk_rows(self, chunks: tuple[int, ...]) -> tuple[int, ...]:
+        """Chunks that hold whole blocks of ``block_rows`` rows (A's when they do).
+
+        Parameters
+        ----------
+        chunks : tuple of int
+            The row chunk sizes of A.
 
         Returns
         -------
-        tuple
-            ``(sign key, b, sampled rows, weights)``.
+        tuple of int
         """
-        return self._keys[0], self.block_rows, self._rows, self._weights
+        b = self.block_rows
+        if all(c % b == 0 for c in chunks[:-1]):
+            return chunks
+        size = max(b, int(np.median(chunks)) // b * b)
+        n = sum(chunks)
+        return (size,) * (n // size) + ((n % size,) if n % size else ())
+
+    def apply_rows(self, block: np.ndarray, r0: int) -> np.ndarray:
+        """The rows sampled from the blocks the chunk holds (``r0`` is a block boundary),
+        their signs drawn from the key's streams at those global rows.
+
+        Parameters
+        ----------
+        block : ndarray of shape (rows, d)
+            Finite rows of A, in the output dtype.
+        r0 : int
+            Global index of its first row.
+
+        Returns
+        -------
+        ndarray of shape (k, d)
+        """
+        signs = 1.0 - 2.0 * (kernels().uniforms(self._keys[0], r0, block.shape[0]) < 0.5)
+        return mix_and_sample(block, r0, signs, self.block_rows, self._rows, self._weights)
 
     def _apply(self, A):
         signs, rows, weights = self._host_params()
@@ -314,7 +373,7 @@ class BlockSRHT(SketchOperator):
 
 def mix_and_sample(A, r0: int, signs, b: int, rows: np.ndarray, weights: np.ndarray
                    ) -> np.ndarray:
-    """The part of a block SRHT's ``S @ A`` that rows ``r0 ..`` of A (a dense or sparse
+    """The part of a block SRHT's ``S @ A`` that the rows of A from ``r0`` on (a dense or sparse
     block starting at a block boundary, ``r0 % b == 0``) contribute: k x d, zero in the
     rows sampled from other blocks.  ``signs`` holds the signs of the block's rows."""
     cpu = kernels()

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import rnla
+from rnla._validation import column_maxabs, column_powers_of_two
 from rnla.lstsq._precondition import Preconditioner
 from rnla.sketch import make_sketch
 from tests.conftest import orthonormal
@@ -159,11 +160,19 @@ def test_rank_deficient_gives_minimum_norm_solution(solver, rng):
     A = rng.standard_normal((n, r)) @ rng.standard_normal((r, d))
     A[:, 5] = A[:, 6]  # and two equal columns
     b = rng.standard_normal(n)
-    x_ref = np.linalg.lstsq(A, b, rcond=1e-10)[0]
+    # the minimum-norm solution in the units of the equilibrated columns A D (D exact
+    # powers of two): rank decisions do not depend on the units of A's columns
+    D = column_powers_of_two(column_maxabs(A))
+    x_ref = D * np.linalg.lstsq(A * D, b, rcond=1e-10)[0]
     res = rnla.lstsq(A, b, method="precondition", solver=solver, rng=0)
     assert res.converged, res.message
     assert res.rank == r
     assert np.linalg.norm(res.x - x_ref) <= 1e-8 * np.linalg.norm(x_ref)
+    r_numpy = np.linalg.norm(b - A @ np.linalg.lstsq(A, b, rcond=1e-10)[0])
+    assert res.residual_norm == pytest.approx(r_numpy, rel=1e-12)  # a least-squares fit
+    direct = rnla.lstsq(A, b, method="direct", rcond=1e-10)
+    assert direct.rank == r
+    assert np.linalg.norm(direct.x - x_ref) <= 1e-10 * np.linalg.norm(x_ref)
 
 
 @pytest.mark.parametrize("kind", ["gaussian", "srht", "sparse_sign"])

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import rnla
+from rnla._validation import column_maxabs, column_powers_of_two
 from tests.conftest import orthonormal
 from tests.lstsq.test_lstsq import problem
 
@@ -126,10 +127,16 @@ def test_parla_problem_classes(kind, method):
         return
     res = rnla.lstsq(A, b, method=method, rng=0)
     assert res.converged, res.message
+    if kind == "consistent_lowrank":
+        # of the solutions, the one of least norm in the units of the equilibrated columns
+        # (rank decisions do not depend on the units of A's columns; docs/conventions.md)
+        D = column_powers_of_two(column_maxabs(A))
+        x = D * np.linalg.lstsq(A * D, b, rcond=None)[0]
     scale = max(np.linalg.norm(x), np.linalg.norm(b) / np.linalg.norm(A, 2))
     if kind.startswith("consistent"):
         assert np.linalg.norm(res.x - x) <= 1e-11 * scale, kind
-    x_np = np.linalg.lstsq(A, b, rcond=None)[0]
+    x_np = (np.linalg.lstsq(A, b, rcond=None)[0] if kind != "consistent_lowrank" else
+            D * np.linalg.lstsq(A * D, b, rcond=None)[0])
     assert np.linalg.norm(res.x - x) <= 10 * max(np.linalg.norm(x_np - x), EPS * scale)
 
 
@@ -162,12 +169,10 @@ def test_status_is_a_string_enum_with_method(rng):
     assert res.method == "precondition" and res.solver == "cg" and res.converged
 
 
-def test_seed_is_a_deprecated_alias_of_rng(rng):
+def test_rng_takes_every_spec7_value(rng):
     A, b = problem(3000, 20, 1e2, 1.0, rng)
-    with pytest.warns(DeprecationWarning, match="rng"):
-        old = rnla.lstsq(A, b, method="precondition", seed=4)
     new = rnla.lstsq(A, b, method="precondition", rng=4)
-    np.testing.assert_array_equal(old.x, new.x)
+    np.testing.assert_array_equal(rnla.lstsq(A, b, method="precondition", rng=4).x, new.x)
     legacy = rnla.lstsq(A, b, method="precondition", rng=np.random.RandomState(1))
     assert legacy.converged
     with pytest.raises(TypeError, match="`rng`"):
@@ -185,7 +190,7 @@ def _spy_on_column_scaling(monkeypatch):
     """Record every preconditioner ``refine`` iterates with."""
     import importlib
 
-    solve = importlib.import_module("rnla.lstsq.solve")
+    solve = importlib.import_module("rnla.lstsq._sketched")
     seen = []
     real = solve.refine
 
@@ -238,3 +243,15 @@ def test_column_scaling_hands_over_to_the_sketch_preconditioner(rng, monkeypatch
     assert res.backward_error <= 4 * np.finfo(float).eps
     ref = np.linalg.lstsq(A, b, rcond=None)[0]
     np.testing.assert_allclose(res.x, ref, rtol=0, atol=1e-8 * np.linalg.norm(ref))
+
+
+def test_condition_estimate_means_cond_of_a_r_inverse_on_every_path(rng):
+    """The column-scaled CG path, LSQR and LSMR all report cond(A R^-1) (about 3 for a
+    sketch of 4d rows of a Gaussian A), not the condition of what they iterated on."""
+    A = rng.standard_normal((20000, 200))
+    b = rng.standard_normal(20000)
+    figures = {solver: rnla.lstsq(A, b, method="precondition", solver=solver,
+                                  sketch_size=800, rng=3).condition_estimate
+               for solver in ("cg", "lsqr", "lsmr")}
+    assert 2.0 <= min(figures.values()) and max(figures.values()) <= 4.0, figures
+    assert max(figures.values()) / min(figures.values()) <= 1.35, figures

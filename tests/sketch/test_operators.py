@@ -210,3 +210,56 @@ def test_apply_hypothesis(n, d, k, kind, seed, f_order):
     A = np.random.default_rng(seed).standard_normal((n, d))
     A = np.asfortranarray(A) if f_order else A
     np.testing.assert_allclose(dense(S @ A), S.to_dense() @ A, atol=1e-10)
+
+
+# ---- a sketch acts from both sides, as a scipy user expects of a linear map ----------
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_right_multiplication_on_dense_sparse_and_operators(kind):
+    """``A @ S.T``, ``Y @ S``, ``csr @ S.T``, ``A.T @ S.T``: the transposes of what S does
+    from the left, against the dense S."""
+    rng = np.random.default_rng(3)
+    n, k = 90, 12
+    S = build(kind, k, n, rng=1)
+    D = S.to_dense()
+    A = rng.standard_normal((5, n))            # m x n, multiplied by S.T from the right
+    Y = rng.standard_normal((4, S.shape[0]))   # m x k, multiplied by S from the right
+    np.testing.assert_allclose(dense(A @ S.T), A @ D.T, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dense(Y @ S), Y @ D, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dense(np.asfortranarray(A) @ S.T), A @ D.T, rtol=1e-12,
+                               atol=1e-12)
+    tall = rng.standard_normal((n, 3))
+    np.testing.assert_allclose(dense(tall.T @ S.T), (D @ tall).T, rtol=1e-12, atol=1e-12)
+    csr = sp.random_array((6, n), density=0.2, rng=rng, format="csr")
+    np.testing.assert_allclose(dense(csr @ S.T), csr.toarray() @ D.T, rtol=1e-12, atol=1e-12)
+    op = sp.linalg.aslinearoperator(rng.standard_normal((7, n)))
+    np.testing.assert_allclose(dense(op @ S.T), op.matmat(np.eye(n)) @ D.T, rtol=1e-12,
+                               atol=1e-12)
+    v = rng.standard_normal(n)
+    np.testing.assert_allclose(dense(v @ S.T), D @ v, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dense(S.dot(tall)), D @ tall, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dense(S.T.dot(Y.T)), D.T @ Y.T, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_products_of_a_sketch_with_sketches(kind):
+    S = build(kind, 10, 64, rng=2)
+    R = build("gaussian", 7, 64, rng=3)
+    D, E = S.to_dense(), R.to_dense()
+    np.testing.assert_allclose(S @ S.T, D @ D.T, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(S @ R.T, D @ E.T, rtol=1e-12, atol=1e-12)
+    StS = S.T @ S                                 # n x n: an operator, never formed
+    assert isinstance(StS, sp.linalg.LinearOperator) and StS.shape == (64, 64)
+    x = np.random.default_rng(0).standard_normal(64)
+    np.testing.assert_allclose(StS @ x, D.T @ (D @ x), rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match="one n"):
+        S @ build("gaussian", 5, 65).T
+
+
+def test_asarray_is_the_dense_matrix_or_a_clear_error():
+    S = build("sparse_sign", 8, 50, rng=0)
+    np.testing.assert_array_equal(np.asarray(S), S.to_dense())
+    np.testing.assert_array_equal(np.asarray(S.T), S.to_dense().T)
+    assert np.asarray(S, dtype=np.float32).dtype == np.float32
+    with pytest.raises(ValueError, match="S @ A"):
+        np.asarray(build("countsketch", 4096, 2**14, rng=0))

@@ -15,7 +15,12 @@ from rnla.backend.cpu.lp import (
     lp_penalties,
     pdhg_steps,
 )
-from rnla.backend.cpu.lstsq import normal_residual, normal_residual_csr
+from rnla.backend.cpu.lstsq import (
+    min_norm_solve,
+    normal_residual,
+    normal_residual_csr,
+    normal_residual_for,
+)
 from rnla.backend.cpu.sketch import (
     fwht,
     gather_rows,
@@ -32,7 +37,8 @@ from rnla.backend.cpu.sketch import (
 __all__ = [
     "uniforms", "gaussian_block", "fwht", "sparse_sign_draw", "sparse_sign_apply",
     "sparse_sign_apply_csr", "sparse_sign_apply_csc", "sparse_sign_apply_transpose",
-    "gather_rows", "scatter_rows", "normal_residual", "normal_residual_csr",
+    "gather_rows", "scatter_rows", "normal_residual", "min_norm_solve", "normal_residual_csr",
+    "normal_residual_for",
     "cos_sin", "cos_phase", "sinc_box_sum",
     "lp_penalties", "dbscd_steps", "coordinate_steps", "lp_certificates", "pdhg_steps",
 ]

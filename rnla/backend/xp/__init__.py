@@ -7,7 +7,7 @@ of scipy.sparse matrices, and the LP kernels).
 """
 
 from rnla.backend.xp.features import cos_phase, cos_sin, sinc_box_sum
-from rnla.backend.xp.lstsq import normal_residual
+from rnla.backend.xp.lstsq import min_norm_solve, normal_residual
 from rnla.backend.xp.sketch import (
     fwht,
     gather_rows,
@@ -22,5 +22,6 @@ from rnla.backend.xp.sketch import (
 __all__ = [
     "uniforms", "gaussian_block", "fwht", "sparse_sign_draw", "sparse_sign_apply",
     "sparse_sign_apply_transpose", "gather_rows", "scatter_rows", "normal_residual",
+    "min_norm_solve",
     "cos_sin", "cos_phase", "sinc_box_sum",
 ]

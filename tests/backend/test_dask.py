@@ -70,6 +70,19 @@ def test_sketch_of_a_dask_array_is_lazy_and_equals_in_memory(client, data, chunk
         assert v.shape == (60,) and _rel(v.compute(), S @ A[:, 0]) <= 1e-13, kind
 
 
+def test_right_multiplication_and_the_one_shot_sketch_on_dask(client, data):
+    A = data[0]
+    At = da.from_array(A.T, chunks=(D, 700))  # d x n, multiplied by S.T from the right
+    for kind, options in SKETCHES.items():
+        S = make_sketch(kind, 40, N, rng=5, **options)
+        lazy = At @ S.T
+        assert isinstance(lazy, da.Array) and lazy.shape == (D, 40)
+        assert _rel(lazy.compute(), A.T @ S.T) <= 1e-13, kind
+    one_shot = rnla.sketch(da.from_array(A, chunks=500), 30, kind="gaussian", rng=2)
+    assert isinstance(one_shot, da.Array)
+    assert _rel(one_shot.compute(), rnla.sketch(A, 30, kind="gaussian", rng=2)) <= 1e-13
+
+
 def test_leverage_sampling_from_a_dask_array_samples_chunk_by_chunk(client, data):
     A = data[0]
     for chunking in CHUNKINGS.values():
@@ -164,7 +177,7 @@ def test_bad_dask_input_gets_clear_errors(client, data):
         bad_b = b.copy()
         bad_b[7] = np.inf
         rnla.lstsq(Ad, da.from_array(bad_b, chunks=500), sketch_size=100)
-    with pytest.raises(ValueError, match="`b` must have shape"):
+    with pytest.raises(ValueError, match=f"`b` must have {N} rows"):
         rnla.lstsq(Ad, da.from_array(b[:100], chunks=50))
     with pytest.raises(ValueError, match="solver"):
         rnla.lstsq(Ad, b, solver="lsqr")
