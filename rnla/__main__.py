@@ -13,6 +13,9 @@ import time
 
 import numpy as np
 
+import rnla
+from rnla import features
+
 
 def subspace_distortion(S, U: np.ndarray) -> tuple[float, float, float]:
     r"""Singular values extremes of S U for orthonormal U, and the distortion
@@ -25,8 +28,6 @@ def subspace_distortion(S, U: np.ndarray) -> tuple[float, float, float]:
 
 def demo(n: int, d: int, seed: int) -> None:
     """Sketch a coherent n x d matrix with every operator; print each distortion."""
-    import rnla
-
     rng = np.random.default_rng(seed)
     A = rng.standard_normal((n, d))
     A[:d] *= 1e3  # a few rows with high leverage: uniform sampling will struggle
@@ -60,8 +61,6 @@ def demo(n: int, d: int, seed: int) -> None:
 
 def demo_features(seed: int) -> None:
     """Gram error and box discrepancy of MC and QMC Fourier features on one data set."""
-    from rnla import features
-
     X = np.random.default_rng(seed).random((500, 4))
     sigma = features.median_bandwidth(X)
     K = features.kernel_matrix(X, bandwidth=sigma)
@@ -186,8 +185,6 @@ def solve_lp(args, parser) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     from pathlib import Path
-
-    import rnla
 
     invoked_as = Path(sys.argv[0]).name
     parser = argparse.ArgumentParser(

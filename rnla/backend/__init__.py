@@ -241,7 +241,8 @@ class Engine:
         ndarray of shape (d,)
         """
         if self.kind == "host":
-            return column_maxabs(A)
+            return column_maxabs(A) if sp.issparse(A) or A.shape[0] == 0 else \
+                self.kernels.column_maxabs(A)
         top = self.xp.max(self.xp.abs(A), axis=0)
         return np.asarray(self.compute(top)[0], dtype=np.float64)
 

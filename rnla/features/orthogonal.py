@@ -34,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.stats
 
+from rnla.backend import kernels
 from rnla.features.sequences import qmc_points
 from rnla.features.spectral import sequence_dimension, spectral_frequencies
 
@@ -158,8 +159,7 @@ class StructuredOrthogonal:
         out : ndarray of shape (n, >= s)
             Receives the projections in its first s columns.
         """
-        from rnla.backend import cpu
-
+        cpu = kernels(np)
         n, dp = X.shape[0], self.d_padded
         Y = np.empty((n, dp), dtype=X.dtype)
         for b in range(self.n_blocks):

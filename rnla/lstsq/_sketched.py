@@ -15,7 +15,7 @@ import scipy.sparse.linalg as spla
 
 from rnla._status import Status
 from rnla._threads import one_blas_thread
-from rnla._validation import column_maxabs, column_powers_of_two, extreme_scale
+from rnla._validation import column_powers_of_two, extreme_scale
 from rnla.backend import Engine
 from rnla.lstsq._gram import GramOperator
 from rnla.lstsq._iterate import refine, run_ihs_fresh
@@ -100,7 +100,7 @@ def solve_sketched(engine: Engine, A, B, alpha, method, sketch, m, solver, tol, 
     operator = isinstance(A, spla.LinearOperator)
     bb = None
     if engine.kind == "host":
-        top = column_maxabs(SA if operator else A)
+        top = engine.column_maxabs(SA if operator else A)
     else:  # B is n-sized off the host: its column norms come with the sketch, in one pass
         xp = engine.xp
         SA, SB, bb, top = engine.compute(SA, SB, xp.sum(B * B, axis=0),

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import scipy.linalg
 import scipy.sparse as sp
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
@@ -197,3 +197,15 @@ def test_float32_cos_sin_and_cos_phase_within_an_ulp(limit, rng):
     phase = rng.uniform(0, 2 * np.pi, 64)
     shifted = cpu.cos_phase(Z.copy(), phase, 1.0)
     assert np.abs(shifted - np.cos(exact + phase)).max() <= eps32
+
+
+@given(st.integers(1, 300), st.integers(1, 9), st.sampled_from(["C", "F", "strided"]),
+       st.sampled_from([np.float32, np.float64]))
+@settings(max_examples=40, deadline=None)
+def test_column_maxabs_matches_numpy(n, d, order, dtype):
+    from rnla.backend.cpu import column_maxabs
+
+    A = np.random.default_rng(n * d).standard_normal((2 * n, d)).astype(dtype)
+    A *= np.logspace(-30, 30, d).astype(dtype)
+    M = A[::2] if order == "strided" else (np.asfortranarray(A) if order == "F" else A)
+    np.testing.assert_array_equal(column_maxabs(M), np.abs(M).max(axis=0).astype(np.float64))

@@ -16,6 +16,7 @@ from rnla.backend.cpu.lp import (
     pdhg_steps,
 )
 from rnla.backend.cpu.lstsq import (
+    column_maxabs,
     min_norm_solve,
     normal_residual,
     normal_residual_csr,
@@ -38,7 +39,7 @@ __all__ = [
     "uniforms", "gaussian_block", "fwht", "sparse_sign_draw", "sparse_sign_apply",
     "sparse_sign_apply_csr", "sparse_sign_apply_csc", "sparse_sign_apply_transpose",
     "gather_rows", "scatter_rows", "normal_residual", "min_norm_solve", "normal_residual_csr",
-    "normal_residual_for",
+    "normal_residual_for", "column_maxabs",
     "cos_sin", "cos_phase", "sinc_box_sum",
     "lp_penalties", "dbscd_steps", "coordinate_steps", "lp_certificates", "pdhg_steps",
 ]
