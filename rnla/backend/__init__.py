@@ -240,11 +240,66 @@ class Engine:
         -------
         ndarray of shape (d,)
         """
+        return np.asarray(self.compute(self.lazy_column_maxabs(A))[0], dtype=np.float64)
+
+    def lazy_column_maxabs(self, A):
+        """``column_maxabs`` as this engine's array (lazy for Dask, on the device for a
+        namespace), to be computed with other small results in one ``compute``.
+
+        Parameters
+        ----------
+        A : matrix of this engine
+
+        Returns
+        -------
+        array of shape (d,)
+        """
         if self.kind == "host":
             return column_maxabs(A) if sp.issparse(A) or A.shape[0] == 0 else \
                 self.kernels.column_maxabs(A)
-        top = self.xp.max(self.xp.abs(A), axis=0)
-        return np.asarray(self.compute(top)[0], dtype=np.float64)
+        return self.xp.max(self.xp.abs(A), axis=0)
+
+    def take_rows(self, X, rows: np.ndarray):
+        """Rows ``rows`` (a host index vector) of an operand of this engine, in its
+        library (lazily for Dask).
+
+        Parameters
+        ----------
+        X : matrix of this engine
+        rows : ndarray of int
+
+        Returns
+        -------
+        matrix of this engine
+        """
+        if self.kind == "xp":
+            return self.xp.take(X, self.from_host(rows, X), axis=0)
+        return X[rows]
+
+    def map_rows(self, X, host, namespace, n_columns_in: int, n_columns_out: int):
+        """A row-wise map of X computed in this engine: ``host(X)`` for numpy (each
+        row chunk of a Dask array too, lazily), ``namespace(X, xp)`` for another
+        namespace.
+
+        Parameters
+        ----------
+        X : matrix of this engine, validated
+        host : callable
+            ndarray (rows, n_columns_in) -> ndarray (rows, n_columns_out).
+        namespace : callable
+            (array, xp) -> array, the same map in namespace xp.
+        n_columns_in, n_columns_out : int
+
+        Returns
+        -------
+        matrix of this engine
+        """
+        if self.kind == "dask":  # each chunk is validated when it is computed
+            from rnla.backend.dask import map_rows
+
+            return map_rows(lambda block: host(check_matrix(block, "X")), X, n_columns_in,
+                            n_columns_out)
+        return namespace(X, self.xp) if self.kind == "xp" else host(X)
 
     def compute(self, *arrays):
         """Small results of this engine as host (numpy) arrays: Dask graphs computed
@@ -252,18 +307,18 @@ class Engine:
 
         Parameters
         ----------
-        *arrays : arrays of this engine (or host arrays)
+        *arrays : arrays of this engine (or host arrays, or None)
 
         Returns
         -------
-        tuple of ndarray (host arrays and scipy.sparse matrices unchanged)
+        tuple of ndarray (host arrays, scipy.sparse matrices and None unchanged)
         """
         if self.kind == "dask":
             import dask
 
             return tuple(dask.compute(*arrays))
         if self.kind == "xp":
-            return tuple(to_host(a) for a in arrays)
+            return tuple(None if a is None else to_host(a) for a in arrays)
         return arrays
 
     def from_host(self, x: np.ndarray, like):
@@ -453,6 +508,8 @@ def to_host(a) -> np.ndarray:
     """
     if isinstance(a, np.ndarray):
         return a
+    if isinstance(a, (np.generic, numbers.Number)):
+        return np.asarray(a)
     if array_api_compat.is_cupy_array(a):
         return a.get()
     if array_api_compat.is_torch_array(a):

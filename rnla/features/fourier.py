@@ -22,7 +22,6 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
-from array_api_compat import array_namespace
 from array_api_compat import device as array_device
 from scipy.spatial.distance import pdist
 
@@ -87,12 +86,6 @@ def default_sequence(kernel: str, d: int) -> str:
 KINDS = ("cos_sin", "cos_phase")
 
 
-def xp_take(X, rows: np.ndarray):
-    """Rows ``rows`` of an Array-API array, on its device."""
-    xp = array_namespace(X)
-    return xp.take(X, xp.asarray(rows, device=array_device(X)), axis=0)
-
-
 def median_bandwidth(X, max_rows: int = 1000, rng: SeedLike = 0) -> float:
     r"""Median heuristic: the median of :math:`\|x_i - x_k\|_2` over pairs of rows.
 
@@ -121,7 +114,7 @@ def median_bandwidth(X, max_rows: int = 1000, rng: SeedLike = 0) -> float:
     X = engine.matrix(X, "X")
     if X.shape[0] > max_rows:
         rows = np.sort(as_generator(rng, "rng").choice(X.shape[0], max_rows, replace=False))
-        X = (xp_take(X, rows) if engine.kind == "xp" else X[rows])
+        X = engine.take_rows(X, rows)
     X = X.toarray() if sp.issparse(X) else engine.compute(X)[0]  # at most max_rows rows
     X = check_matrix(X, "X")  # a Dask sample's values are checked here
     if X.shape[0] < 2:
@@ -297,12 +290,12 @@ class FourierFeatureMap:
             ``self``, with ``frequencies_``, ``phase_``, ``bandwidth_`` and
             ``n_features_in_`` set.
         """
-        engine = engine_of(X=X)
+        learned = isinstance(self.sequence, str) and self.sequence == "learned"
+        engine = engine_of(serves=("host",) if learned else ("host", "xp", "dask"),
+                           what="sequence='learned', fitted on the host (L-BFGS on the data's "
+                                "box: fit on a numpy sample of `X`, then transform arrays of "
+                                "any namespace),", X=X)
         X = engine.matrix(X, "X")
-        if engine.kind != "host" and self.sequence == "learned":
-            raise TypeError("sequence='learned' is fitted on the host (L-BFGS on the data's "
-                            "box): fit on a numpy sample of `X`, then transform arrays of any "
-                            "namespace")
         d = X.shape[1]
         rng = as_generator(self.rng, "rng")
         sigma = (median_bandwidth(X, rng=rng) if isinstance(self.bandwidth, str)
@@ -374,16 +367,14 @@ class FourierFeatureMap:
         if not hasattr(self, "frequencies_"):
             raise RuntimeError("this FourierFeatureMap is not fitted; call fit(X) first")
         engine = engine_of(X=X)
-        if engine.kind == "dask":
-            from rnla.backend.dask import map_rows
-
-            return map_rows(self.transform, X, self.n_features_in_, self.n_features)
         X = engine.matrix(X, "X")
         if X.shape[1] != self.n_features_in_:
             raise ValueError(f"`X` must have {self.n_features_in_} columns (as at fit); "
                              f"got {X.shape[1]}")
-        if engine.kind == "xp":
-            return self._transform_namespace(X, engine.xp)
+        return engine.map_rows(X, self._transform_host, self._transform_namespace,
+                               self.n_features_in_, self.n_features)
+
+    def _transform_host(self, X):
         W = self.frequencies_.T.astype(X.dtype)
         s = W.shape[1]
         out = np.empty((X.shape[0], self.n_features), dtype=X.dtype)

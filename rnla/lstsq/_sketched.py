@@ -98,14 +98,15 @@ def solve_sketched(engine: Engine, A, B, alpha, method, sketch, m, solver, tol, 
     S = _build_sketch(sketch, m, A, rng_sketch)
     SA, SB = engine.apply_sketch(S, A, "A"), engine.apply_sketch(S, B, "b")
     operator = isinstance(A, spla.LinearOperator)
-    bb = None
-    if engine.kind == "host":
-        top = engine.column_maxabs(SA if operator else A)
-    else:  # B is n-sized off the host: its column norms come with the sketch, in one pass
-        xp = engine.xp
-        SA, SB, bb, top = engine.compute(SA, SB, xp.sum(B * B, axis=0),
-                                         xp.max(xp.abs(A), axis=0))
-        SA, SB = np.asarray(SA, dtype=np.float64), np.asarray(SB, dtype=np.float64)
+    # the small results come to the host together (one pass over a Dask A)
+    with np.errstate(over="ignore", under="ignore"):  # recomputed below if b is extreme
+        SA, SB, bb, top = engine.compute(SA, SB, engine.xp.sum(B * B, axis=0),
+                                         None if operator else engine.lazy_column_maxabs(A))
+    if operator:
+        top = engine.column_maxabs(SA)
+    if not sp.issparse(SA):
+        SA = np.asarray(SA, dtype=np.float64)
+    SB, bb = np.asarray(SB, dtype=np.float64), np.asarray(bb, dtype=np.float64)
     # the iteration runs on y = c D^-1 x: D equilibrates A's columns by exact powers of
     # two (the sketch's for a LinearOperator), so the rank test and every later decision
     # do not depend on the units of A's columns, and c (a power of two) keeps squares of
@@ -113,9 +114,9 @@ def solve_sketched(engine: Engine, A, B, alpha, method, sketch, m, solver, tol, 
     D = column_powers_of_two(np.asarray(top, dtype=np.float64))
     scale = extreme_scale(SB)
     SA = SA @ sp.diags_array(D) if sp.issparse(SA) else SA * D
-    if scale != 1.0:
+    if scale != 1.0:  # b near overflow or underflow: its squares are taken again, scaled
         B, SB = B * scale, SB * scale
-        bb = None if bb is None else bb * scale**2
+        bb = np.asarray(engine.compute(engine.xp.sum(B * B, axis=0))[0], dtype=np.float64)
     alpha = None if alpha is None else alpha * D**2
     if X0 is not None:
         X0 = X0 * (scale / D[:, None])

@@ -384,7 +384,7 @@ class LeverageSampling(_RowSampling):
         A = engine.matrix(A)
         h = leverage_scores(A, method=method, rng=rng_scores, **leverage_options)
         # one number comes back (a sum over the chunks for Dask: a pass over A)
-        total = float(h.sum().compute() if engine.kind == "dask" else engine.xp.sum(h))
+        total = float(engine.compute(engine.xp.sum(h))[0])
         if total <= 0:
             raise ValueError("`A` has no nonzero leverage scores (is it all zeros?)")
         p = h / total
