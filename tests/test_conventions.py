@@ -280,3 +280,23 @@ def test_cli_version_and_plain_help(capsys):
         main(["--help"])
     out = capsys.readouterr().out
     assert "rnla lp packing|covering" in out and "``" not in out and ":math:" not in out
+
+
+def test_estimators_without_scikit_learn_say_what_to_install():
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['sklearn'] = None\n"
+            "try:\n    from rnla.estimators import SketchedRidge\n"
+            "except ImportError as err:\n    print(err)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert "pip install 'rnla[sklearn]'" in out.stdout, out.stderr
+
+
+def test_package_metadata_ships_the_licence():
+    from importlib.metadata import metadata
+
+    meta = metadata("rnla")
+    assert meta["License-Expression"] == "BSD-3-Clause"
+    assert any("LICENSE" in f for f in meta.get_all("License-File") or [])

@@ -1,5 +1,10 @@
 """scikit-learn estimators over rnla's function API (requires scikit-learn)."""
 
+try:
+    import sklearn  # noqa: F401
+except ImportError as exc:  # pragma: no cover - exercised in a subprocess without sklearn
+    raise ImportError("rnla.estimators needs scikit-learn: pip install 'rnla[sklearn]'") from exc
+
 from rnla.estimators.kernel import QMCFourierFeatures, QMCKernelRidge
 from rnla.estimators.linear import SketchedLinearRegression, SketchedRidge
 from rnla.estimators.projection import SketchProjection
