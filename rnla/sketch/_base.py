@@ -84,6 +84,10 @@ class SketchOperator:
         super().__init_subclass__(**kwargs)
         if cls.__dict__.get("kind"):
             SKETCH_KINDS[cls.kind] = cls
+        for name in ("apply_rows", "chunk_rows", "chunk_inputs"):  # one contract, one text
+            method = cls.__dict__.get(name)
+            if method is not None and not method.__doc__:
+                method.__doc__ = getattr(SketchOperator, name).__doc__
 
     def __init__(self, k: int, n: int, *, rng: SeedLike = None, dtype=None):
         self.n = check_int(n, "n", low=1)

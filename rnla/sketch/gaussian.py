@@ -104,21 +104,9 @@ class GaussianSketch(SketchOperator):
         out *= out.dtype.type(1.0 / math.sqrt(self.k))
         return out
 
-    def apply_rows(self, block: np.ndarray, r0: int) -> np.ndarray:
-        """``G[:, rows] @ block / sqrt(k)``, the columns of G drawn ``block_bytes`` at a time as in
-        memory.
-
-        Parameters
-        ----------
-        block : ndarray of shape (rows, d)
-            Finite rows of A, in the output dtype.
-        r0 : int
-            Global index of its first row.
-
-        Returns
-        -------
-        ndarray of shape (k, d)
-        """
+    def apply_rows(self, block: np.ndarray, r0: int, *inputs) -> np.ndarray:
+        # ``G[:, rows] @ block / sqrt(k)``, the columns of G drawn ``block_bytes`` at a time as in
+        # memory.
         out = np.zeros((self.k, block.shape[1]), dtype=block.dtype)
         step = self._block()
         for j0 in range(0, block.shape[0], step):

@@ -44,20 +44,8 @@ class _RowSampling(SketchOperator):
     def _apply_transpose(self, Y):
         return kernels().scatter_rows(Y, self._idx, self._weights, self.n)
 
-    def apply_rows(self, block: np.ndarray, r0: int) -> np.ndarray:
-        """The sampled rows that fall in the block, in their output rows (zero elsewhere).
-
-        Parameters
-        ----------
-        block : ndarray of shape (rows, d)
-            Finite rows of A, in the output dtype.
-        r0 : int
-            Global index of its first row.
-
-        Returns
-        -------
-        ndarray of shape (k, d)
-        """
+    def apply_rows(self, block: np.ndarray, r0: int, *inputs) -> np.ndarray:
+        # The sampled rows that fall in the block, in their output rows (zero elsewhere).
         idx, weights = self.indices, self.weights
         out = np.zeros((idx.shape[0], block.shape[1]), dtype=block.dtype)
         lo, hi = np.searchsorted(idx, [r0, r0 + block.shape[0]])
@@ -231,32 +219,12 @@ class LeverageSampling(_RowSampling):
         return state
 
     def chunk_rows(self, chunks: tuple[int, ...]) -> tuple[int, ...]:
-        """The probabilities' chunking when they are chunked, else A's.
-
-        Parameters
-        ----------
-        chunks : tuple of int
-            The row chunk sizes of A.
-
-        Returns
-        -------
-        tuple of int
-        """
+        # The probabilities' chunking when they are chunked, else A's.
         return chunks if self.dask_plan is None else self.dask_plan["chunks"]
 
     def chunk_inputs(self, i: int) -> tuple:
-        """With chunked probabilities: chunk i's probabilities, the draws that fell in it, its first
-        output row and the mass before it.
-
-        Parameters
-        ----------
-        i : int
-            The row chunk.
-
-        Returns
-        -------
-        tuple
-        """
+        # With chunked probabilities: chunk i's probabilities, the draws that fell in it, its first
+        # output row and the mass before it.
         if self.dask_plan is None:
             return ()
         plan = self.dask_plan
@@ -264,23 +232,9 @@ class LeverageSampling(_RowSampling):
                 float(plan["prefix"][i]))
 
     def apply_rows(self, block: np.ndarray, r0: int, *inputs) -> np.ndarray:
-        """The sampled rows that fall in the block; with chunked probabilities, the rows it
-        samples by inversion of the global cumulative sum of p (the draws ``u`` that fell in
-        it go to output rows ``first, first + 1``, and so on).
-
-        Parameters
-        ----------
-        block : ndarray of shape (rows, d)
-            Finite rows of A, in the output dtype.
-        r0 : int
-            Global index of its first row.
-        *inputs
-            What ``chunk_inputs`` gives for the block.
-
-        Returns
-        -------
-        ndarray of shape (k, d)
-        """
+        # The sampled rows that fall in the block; with chunked probabilities, the rows it samples
+        # by inversion of the global cumulative sum of p (the draws ``u`` that fell in it go to
+        # output rows ``first, first + 1``, and so on).
         if self.dask_plan is None:
             return super().apply_rows(block, r0)
         p, u, first, prefix = inputs

@@ -95,20 +95,8 @@ class SparseSign(SketchOperator):
     def _draw(self, K, xp, device) -> tuple:
         return K.sparse_sign_draw(self._key, self.n, self.k, self.s, xp=xp, device=device)
 
-    def apply_rows(self, block: np.ndarray, r0: int) -> np.ndarray:
-        """The columns of S from ``r0`` on, drawn from their streams, applied to the block.
-
-        Parameters
-        ----------
-        block : ndarray of shape (rows, d)
-            Finite rows of A, in the output dtype.
-        r0 : int
-            Global index of its first row.
-
-        Returns
-        -------
-        ndarray of shape (k, d)
-        """
+    def apply_rows(self, block: np.ndarray, r0: int, *inputs) -> np.ndarray:
+        # The columns of S from ``r0`` on, drawn from their streams, applied to the block.
         cpu = kernels()
         rows, signs = cpu.sparse_sign_draw(self._key, block.shape[0], self.k, self.s, j0=r0)
         return cpu.sparse_sign_apply(np.ascontiguousarray(block), rows, signs, self._scale,

@@ -137,37 +137,15 @@ class SRHT(SketchOperator):
         return None if self.replace else _next_pow2(n)
 
     def chunk_rows(self, chunks: tuple[int, ...]) -> tuple[int, ...]:
-        """Refused unless A is one chunk: one Hadamard transform mixes all n rows.
-
-        Parameters
-        ----------
-        chunks : tuple of int
-            The row chunk sizes of A.
-
-        Returns
-        -------
-        tuple of int
-        """
+        # Refused unless A is one chunk: one Hadamard transform mixes all n rows.
         if len(chunks) > 1:
             raise TypeError("SRHT mixes all n rows at once and cannot apply to a Dask array "
                             "chunk by chunk; use rnla.sketch.BlockSRHT (an SRHT per block of "
                             "rows) or another kind")
         return chunks
 
-    def apply_rows(self, block: np.ndarray, r0: int) -> np.ndarray:
-        """All of ``S @ A`` (the one chunk that ``chunk_rows`` allows).
-
-        Parameters
-        ----------
-        block : ndarray of shape (rows, d)
-            Finite rows of A, in the output dtype.
-        r0 : int
-            Global index of its first row.
-
-        Returns
-        -------
-        ndarray of shape (k, d)
-        """
+    def apply_rows(self, block: np.ndarray, r0: int, *inputs) -> np.ndarray:
+        # All of ``S @ A`` (the one chunk that ``chunk_rows`` allows).
         return self._apply(block)
 
     def _chunks(self, d: int, itemsize: int):
@@ -298,17 +276,7 @@ class BlockSRHT(SketchOperator):
                                                                       device=device)
 
     def chunk_rows(self, chunks: tuple[int, ...]) -> tuple[int, ...]:
-        """Chunks that hold whole blocks of ``block_rows`` rows (A's when they do).
-
-        Parameters
-        ----------
-        chunks : tuple of int
-            The row chunk sizes of A.
-
-        Returns
-        -------
-        tuple of int
-        """
+        # Chunks that hold whole blocks of ``block_rows`` rows (A's when they do).
         b = self.block_rows
         if all(c % b == 0 for c in chunks[:-1]):
             return chunks
@@ -316,21 +284,9 @@ class BlockSRHT(SketchOperator):
         n = sum(chunks)
         return (size,) * (n // size) + ((n % size,) if n % size else ())
 
-    def apply_rows(self, block: np.ndarray, r0: int) -> np.ndarray:
-        """The rows sampled from the blocks the chunk holds (``r0`` is a block boundary),
-        their signs drawn from the key's streams at those global rows.
-
-        Parameters
-        ----------
-        block : ndarray of shape (rows, d)
-            Finite rows of A, in the output dtype.
-        r0 : int
-            Global index of its first row.
-
-        Returns
-        -------
-        ndarray of shape (k, d)
-        """
+    def apply_rows(self, block: np.ndarray, r0: int, *inputs) -> np.ndarray:
+        # The rows sampled from the blocks the chunk holds (``r0`` is a block boundary), their signs
+        # drawn from the key's streams at those global rows.
         signs = 1.0 - 2.0 * (kernels().uniforms(self._keys[0], r0, block.shape[0]) < 0.5)
         return mix_and_sample(block, r0, signs, self.block_rows, self._rows, self._weights)
 
