@@ -34,7 +34,7 @@ logging.getLogger("rnla").addHandler(logging.NullHandler())
 _ESTIMATORS = ("SketchedLinearRegression", "SketchedRidge", "QMCFourierFeatures",
                "QMCKernelRidge", "SketchProjection")
 #: subpackages loaded on first access, so that ``import rnla`` stays cheap
-_SUBPACKAGES = ("lp", "efficiency", "estimators")
+_SUBPACKAGES = ("lp", "efficiency", "estimators", "lowrank")
 
 
 def __getattr__(name: str):
@@ -55,6 +55,7 @@ __all__ = [
     "sketch",
     "features",
     "lp",
+    "lowrank",
     "efficiency",
     "fourier_features",
     "FourierFeatureMap",

@@ -1,0 +1,18 @@
+"""Randomized low-rank approximation (docs/lowrank.md).
+
+``svd`` (subspace iteration, block Krylov, adaptive rank for a tolerance, implicit
+centering), ``range_finder``, ``eigh`` (symmetric, block Krylov with Rayleigh-Ritz),
+``nystrom`` (positive semidefinite, shifted Nystrom), ``interpolative`` (column and
+two-sided interpolative decompositions) and ``single_pass_svd`` (one read of A: Dask
+arrays, memmaps, streams of row blocks).  Every result reports ``error_estimate``
+with its ``confidence`` and its cost in ``n_passes`` and ``n_matvecs``.
+"""
+
+from rnla.lowrank._result import EighResult, InterpolativeResult, SVDResult
+from rnla.lowrank.eigh import eigh, nystrom
+from rnla.lowrank.interpolative import interpolative
+from rnla.lowrank.single_pass import single_pass_svd
+from rnla.lowrank.svd import range_finder, svd
+
+__all__ = ["svd", "range_finder", "eigh", "nystrom", "interpolative", "single_pass_svd",
+           "SVDResult", "EighResult", "InterpolativeResult"]

@@ -1,0 +1,166 @@
+"""The matrix of a low-rank routine seen through its products, with the cost counted.
+
+Every routine of ``rnla.lowrank`` touches A only through :class:`Operand`: products
+``A X`` and ``A^T Y`` with blocks of columns, in A's own library (numpy, scipy.sparse,
+a scipy ``LinearOperator`` or an Array-API namespace on its device).  Each product is
+one pass over A (``n_passes``) and counts its columns (``n_matvecs``).  With a mean
+``mu`` the operand is the centered matrix ``A - 1 mu^T``, applied without forming it:
+``(A - 1 mu^T) X = A X - 1 (mu^T X)``.
+"""
+
+from __future__ import annotations
+
+import array_api_compat
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from rnla._validation import check_int
+from rnla.backend import Engine, engine_of
+
+__all__ = ["Operand", "operand_of", "namespace_of", "orthonormalize", "check_rank"]
+
+
+def namespace_of(engine: Engine):
+    """The Array-API namespace the tall and small factors of ``engine`` live in
+    (``array_api_compat``'s numpy for the host engine)."""
+    return engine.xp if engine.kind == "xp" else array_api_compat.array_namespace(np.empty(0))
+
+
+class Operand:
+    """A (m x n), or ``A - 1 mu^T``, through its products.
+
+    Parameters
+    ----------
+    A : validated matrix of ``engine`` (dense, sparse or LinearOperator)
+    engine : Engine
+    center : bool
+        Work with ``A - 1 mu^T``, mu the column means (computed here: one pass).
+    """
+
+    def __init__(self, A, engine: Engine, center: bool = False):
+        self.A = A
+        self.engine = engine
+        self.xp = namespace_of(engine)
+        self.shape = tuple(int(s) for s in A.shape)
+        single = A.dtype == self.xp.float32 if engine.kind == "xp" else \
+            np.dtype(A.dtype) == np.float32
+        self.dtype = self.xp.float32 if single else self.xp.float64
+        self.n_passes = 0
+        self.n_matvecs = 0
+        self.mean = None
+        if center:
+            m = self.shape[0]
+            ones = self.xp.ones((m, 1), dtype=self.dtype, **self._device())
+            self.mean = self._rmatmat(ones)[:, 0] / m
+            self._count(1)
+
+    def _device(self) -> dict:
+        return {"device": array_api_compat.device(self.A)} if self.engine.kind == "xp" else {}
+
+    def _count(self, columns: int) -> None:
+        self.n_passes += 1
+        self.n_matvecs += int(columns)
+
+    def _matmat(self, X):
+        A = self.A
+        if isinstance(A, spla.LinearOperator):
+            return np.asarray(A.matmat(X), dtype=self.dtype)
+        return np.asarray(A @ X) if sp.issparse(A) else A @ X
+
+    def _rmatmat(self, Y):
+        A = self.A
+        if isinstance(A, spla.LinearOperator):
+            return np.asarray(A.rmatmat(Y), dtype=self.dtype)
+        if sp.issparse(A):
+            return np.asarray(A.T @ Y)
+        return A.mT @ Y if self.engine.kind == "xp" else A.T @ Y
+
+    def matmat(self, X):
+        """``A X`` (one pass; X of shape (n, b) in the operand's namespace)."""
+        self._count(X.shape[1])
+        Y = self._matmat(X)
+        if self.mean is not None:
+            Y = Y - (self.mean[None, :] @ X)
+        return Y
+
+    def rmatmat(self, Y):
+        """``A^T Y`` (one pass; Y of shape (m, b))."""
+        self._count(Y.shape[1])
+        Z = self._rmatmat(Y)
+        if self.mean is not None:
+            Z = Z - self.mean[:, None] * self.xp.sum(Y, axis=0)[None, :]
+        return Z
+
+    def sketch_columns(self, S):
+        """``A S^T`` for a sketch S of shape (b, n): the test matrix of a range finder
+        (one pass, b columns)."""
+        self._count(S.k)
+        Y = S.T.right_apply(self.A)
+        if sp.issparse(Y):
+            Y = Y.toarray()
+        if self.engine.kind != "xp":
+            Y = np.asarray(Y, dtype=self.dtype)
+        if self.mean is not None:
+            Y = Y - self.xp.reshape(S.apply_namespace(self.mean, self.xp)
+                                    if self.engine.kind == "xp" else S @ self.mean, (1, -1))
+        return Y
+
+    def sketch_rows(self, S):
+        """``S A`` for a sketch S of shape (l, m) (one pass, l columns), dense."""
+        self._count(S.k)
+        Y = self.engine.apply_sketch(S, self.A)
+        return Y.toarray() if sp.issparse(Y) else Y
+
+    def gaussian(self, rows: int, columns: int, rng: np.random.Generator):
+        """A standard Gaussian block drawn on the host and moved to the operand's device."""
+        G = rng.standard_normal((rows, columns)).astype(
+            np.float32 if self.dtype == self.xp.float32 else np.float64)
+        return self.engine.from_host(G, self.A) if self.engine.kind == "xp" else G
+
+
+def operand_of(A, *, what: str, center: bool = False, serves=("host", "xp"),
+               square: bool = False) -> Operand:
+    """Validate ``A`` for a low-rank routine and return it as an :class:`Operand`.
+
+    Parameters
+    ----------
+    A : array, scipy.sparse matrix, LinearOperator or Array-API array
+    what : str
+        The routine, for the error messages.
+    center : bool
+    serves : tuple of str
+        The engines the routine runs on.
+    square : bool
+        Require a square A.
+
+    Returns
+    -------
+    Operand
+    """
+    engine = engine_of(A=A, serves=serves, what=what)
+    if isinstance(A, spla.LinearOperator):
+        if np.dtype(A.dtype).kind == "c":
+            raise TypeError(f"`A` must be real; got a LinearOperator of dtype {A.dtype}")
+        if min(A.shape) < 1:
+            raise ValueError(f"`A` must be non-empty; got shape {A.shape}")
+    A = engine.matrix(A, "A", allow_operator=True)
+    if square and A.shape[0] != A.shape[1]:
+        raise ValueError(f"`A` must be square for {what}; got shape {tuple(A.shape)}")
+    return Operand(A, engine, center=center)
+
+
+def check_rank(k, shape: tuple[int, int], name: str = "k") -> int:
+    """``k`` checked as an int in [1, min(m, n)]."""
+    return check_int(k, name, low=1, high=min(shape))
+
+
+def orthonormalize(Y, xp, against=None):
+    """An orthonormal basis of the columns of ``Y`` (QR), orthogonalized first against
+    the orthonormal columns of ``against`` by two rounds of classical Gram-Schmidt
+    (CGS2), which keeps the basis orthonormal to rounding."""
+    if against is not None:
+        for _ in range(2):
+            Y = Y - against @ (against.mT @ Y)
+    Q, _ = xp.linalg.qr(Y, mode="reduced")
+    return Q

@@ -1,0 +1,257 @@
+r"""Eigenpairs of symmetric matrices: block Krylov with Rayleigh-Ritz, and Nystrom.
+
+``eigh`` builds the block Krylov space :math:`[\Omega, A\Omega, \dots, A^q\Omega]`
+(orthonormalized block by block, CGS2), one pass per block, and takes the Ritz pairs
+of :math:`T = Q^T A Q` at the end ``which`` asks for.  The residuals
+:math:`r_i = A v_i - \theta_i v_i` come from the products already made, so every
+Ritz value carries a bound that always holds: some eigenvalue of A lies within
+:math:`\|r_i\|` of :math:`\theta_i` (A symmetric).
+
+``nystrom`` is the numerically stable shifted Nystrom approximation
+:math:`A \approx (A\Omega)(\Omega^T A \Omega)^{+}(A\Omega)^T` of a positive
+semidefinite A (Tropp, Yurtsever, Udell and Cevher 2017, Algorithm 3; Frangella,
+Tropp and Udell 2023, Algorithm 2.1): with :math:`Y_\nu = A\Omega + \nu\Omega`, a
+shift :math:`\nu` at the rounding level, the Cholesky factor
+:math:`L L^T = \Omega^T Y_\nu` and the SVD :math:`Y_\nu L^{-T} = U \Sigma W^T`, the
+eigenvalues are :math:`\max(\Sigma^2 - \nu, 0)`.  One pass (plus q for power steps).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from rnla._random import SeedLike, as_generator
+from rnla._status import Status
+from rnla._validation import check_int, check_option, check_real
+from rnla.backend import to_host
+from rnla.lowrank._estimate import CONFIDENCE, N_PROBES, residual_bound
+from rnla.lowrank._operator import Operand, check_rank, operand_of, orthonormalize
+from rnla.lowrank._result import EighResult
+
+__all__ = ["eigh", "nystrom", "WHICH"]
+
+WHICH = ("LA", "SA", "LM", "BE")
+#: default Krylov depth of eigh (q + 1 passes)
+EIGH_DEPTH = 8
+
+
+def _check_symmetric(op: Operand, rng, what: str) -> None:
+    """Refuse a non-symmetric A from one product with two random vectors: symmetric A
+    has :math:`y^T A x = x^T A y` to rounding (one pass, 2 columns)."""
+    xp = op.xp
+    X = op.gaussian(op.shape[1], 2, rng)
+    AX = op.matmat(X)
+    left = float(to_host(xp.sum(X[:, 1] * AX[:, 0])))
+    right = float(to_host(xp.sum(X[:, 0] * AX[:, 1])))
+    scale = float(to_host(xp.linalg.vector_norm(AX))) * float(to_host(xp.linalg.vector_norm(X)))
+    eps = float(np.finfo(np.float32 if op.dtype == xp.float32 else np.float64).eps)
+    if abs(left - right) > math.sqrt(eps) * scale:
+        raise ValueError(f"`A` must be symmetric for {what}; a random probe gives "
+                         f"y^T A x - x^T A y = {left - right:.3g} (relative "
+                         f"{abs(left - right) / scale:.2g})")
+
+
+def _select(theta: np.ndarray, k: int, which: str) -> np.ndarray:
+    """Indices of the k Ritz values ``which`` asks for, in the documented order."""
+    order = np.argsort(theta)
+    if which == "LA":
+        return order[::-1][:k]
+    if which == "SA":
+        return order[:k]
+    if which == "LM":
+        return np.argsort(-np.abs(theta), kind="stable")[:k]
+    low = k // 2
+    return np.concatenate([order[:low], order[theta.size - (k - low):]])
+
+
+def eigh(A, k: int, *, which: str = "LA", tol: float | None = None, oversample: int = 10,
+         maxiter: int | None = None, rng: SeedLike = None) -> EighResult:
+    r"""k eigenpairs of a symmetric A by randomized block Krylov iteration.
+
+    Parameters
+    ----------
+    A : array, scipy.sparse matrix, LinearOperator or Array-API array, shape (n, n)
+        Symmetric (checked with one random probe).
+    k : int
+        Eigenpairs wanted, in [1, n].
+    which : {"LA", "SA", "LM", "BE"}, default="LA"
+        Largest algebraic, smallest algebraic, largest magnitude, or both ends (half
+        from each, one more from the top when k is odd), as scipy's ``eigsh``.
+    tol : float in (0, 1), optional
+        Deepen the Krylov space until every residual :math:`\|A v_i - w_i v_i\|` is at
+        most ``tol`` times the largest Ritz magnitude (at most ``maxiter`` blocks).
+    oversample : int, default=10
+        Block size k + oversample.
+    maxiter : int, optional
+        Krylov depth q (default 8 without ``tol``, at most 50 with it): q + 1 passes.
+    rng : int, Generator, SeedSequence, RandomState or None
+
+    Returns
+    -------
+    EighResult
+        ``eigenvalues, eigenvectors`` (unpackable), ``residual_norms``,
+        ``error_estimate`` (the largest residual norm; ``confidence`` 1), ``n_passes``,
+        ``n_matvecs``, ``method`` ``"krylov"``, ``status``, ``message``.
+
+    Notes
+    -----
+    Cost: q + 2 passes with b = k + p columns (one for the symmetry probe),
+    :math:`O(n (bq)^2)` for the orthonormalization and :math:`O((bq)^3)` for the
+    small eigenproblem.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import rnla
+    >>> rng = np.random.default_rng(0)
+    >>> Q, _ = np.linalg.qr(rng.standard_normal((400, 400)))
+    >>> w0 = np.concatenate([[-3.0, 5.0, 4.0], rng.uniform(-1, 1, 397)])
+    >>> A = (Q * w0) @ Q.T
+    >>> res = rnla.lowrank.eigh(A, 3, which="BE", rng=0)
+    >>> np.round(res.eigenvalues, 8).tolist()
+    [-3.0, 4.0, 5.0]
+    >>> bool(res.error_estimate < 1e-4)   # each value is within it of an eigenvalue
+    True
+    """
+    op = operand_of(A, what="rnla.lowrank.eigh", square=True)
+    n = op.shape[0]
+    k = check_rank(k, op.shape)
+    check_option(which, "which", WHICH)
+    if tol is not None:
+        tol = check_real(tol, "tol", 0.0, 1.0, low_open=True, high_open=True)
+    oversample = check_int(oversample, "oversample", low=0)
+    depth_cap = (EIGH_DEPTH if tol is None else 50) if maxiter is None else \
+        check_int(maxiter, "maxiter", low=0)
+    rng = as_generator(rng)
+    _check_symmetric(op, rng, "eigh")
+    xp = op.xp
+    size = min(k + oversample, n)
+    Q = orthonormalize(op.gaussian(n, size, rng), xp)
+    blocks, products = [Q], []
+    status = Status.CONVERGED
+    for depth in range(depth_cap + 1):
+        products.append(op.matmat(Q))
+        if tol is None and depth < depth_cap and (depth + 2) * size <= n:
+            Q = orthonormalize(products[-1], xp, against=xp.concat(blocks, axis=1))
+            blocks.append(Q)
+            continue
+        basis, images = xp.concat(blocks, axis=1), xp.concat(products, axis=1)
+        T = basis.mT @ images
+        theta, Y = xp.linalg.eigh((T + T.mT) / 2)
+        pick = _select(to_host(theta).astype(np.float64), k, which)
+        index = op.engine.from_host(pick, basis)
+        theta, Y = xp.take(theta, index), xp.take(Y, index, axis=1)
+        vectors = basis @ Y
+        residuals = to_host(xp.linalg.vector_norm(images @ Y - vectors * theta[None, :],
+                                                  axis=0)).astype(np.float64)
+        scale = float(np.max(np.abs(to_host(theta))))
+        last = depth == depth_cap or (depth + 2) * size > n
+        if tol is None or residuals.max() <= tol * scale:
+            break
+        if last:
+            status = Status.MAXITER
+            break
+        Q = orthonormalize(products[-1], xp, against=basis)
+        blocks.append(Q)
+    bound = float(residuals.max())
+    message = (f"{k} Ritz pairs ({which}) from a Krylov space of dimension "
+               f"{basis.shape[1]}; each is within {bound:.3g} of an eigenvalue of A")
+    if status == Status.MAXITER:
+        message += f" (tol={tol:g} not met within maxiter={depth_cap}; raise maxiter)"
+    return EighResult(eigenvalues=theta, eigenvectors=vectors, residual_norms=residuals,
+                      error_estimate=bound, confidence=1.0, n_passes=op.n_passes,
+                      n_matvecs=op.n_matvecs, method="krylov", status=status,
+                      message=message)
+
+
+def nystrom(A, k: int, *, oversample: int = 10, n_iter: int = 0,
+            estimate_error: bool = True, rng: SeedLike = None) -> EighResult:
+    r"""Rank-k Nystrom approximation :math:`A \approx V \operatorname{diag}(w) V^T` of a
+    positive semidefinite A (shifted for stability).
+
+    Parameters
+    ----------
+    A : array, scipy.sparse matrix, LinearOperator or Array-API array, shape (n, n)
+        Symmetric positive semidefinite: symmetry is checked with a random probe, and
+        an eigenvalue of :math:`\Omega^T A \Omega` below minus the rounding level
+        raises ``ValueError``.
+    k : int
+        Rank, in [1, n].
+    oversample : int, default=10
+        The sketch has k + oversample columns; the approximation is truncated to k.
+    n_iter : int, default=0
+        Power steps :math:`\Omega \leftarrow \mathrm{orth}(A\Omega)` before the sketch
+        (one pass each), for slowly decaying spectra.
+    estimate_error : bool, default=True
+        Bound :math:`\|A - V \operatorname{diag}(w) V^T\|_2` (up to 6 passes, 10
+        columns).
+    rng : int, Generator, SeedSequence, RandomState or None
+
+    Returns
+    -------
+    EighResult
+        ``eigenvalues`` (decreasing, nonnegative), ``eigenvectors``,
+        ``error_estimate`` with ``confidence``, ``n_passes``, ``n_matvecs``,
+        ``method`` ``"nystrom"``.
+
+    Notes
+    -----
+    Cost: 2 + q passes (one is the symmetry probe) with k + p columns, plus
+    :math:`O(n (k + p)^2)`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import rnla
+    >>> G = np.random.default_rng(0).standard_normal((300, 20))
+    >>> A = G @ G.T                                     # rank 20, PSD
+    >>> res = rnla.lowrank.nystrom(A, 20, rng=0)
+    >>> V, w = res.eigenvectors, res.eigenvalues
+    >>> bool(np.linalg.norm(A - (V * w) @ V.T) < 1e-8 * np.linalg.norm(A))
+    True
+    """
+    op = operand_of(A, what="rnla.lowrank.nystrom", square=True)
+    n = op.shape[0]
+    k = check_rank(k, op.shape)
+    oversample = check_int(oversample, "oversample", low=0)
+    n_iter = check_int(n_iter, "n_iter", low=0)
+    rng = as_generator(rng)
+    _check_symmetric(op, rng, "nystrom")
+    xp = op.xp
+    size = min(k + oversample, n)
+    Omega = orthonormalize(op.gaussian(n, size, rng), xp)
+    for _ in range(n_iter):
+        Omega = orthonormalize(op.matmat(Omega), xp)
+    Y = op.matmat(Omega)
+    eps = float(np.finfo(np.float32 if op.dtype == xp.float32 else np.float64).eps)
+    shift = math.sqrt(n) * eps * float(to_host(xp.linalg.vector_norm(Y)))
+    core = Omega.mT @ Y
+    core = (core + core.mT) / 2
+    spectrum = to_host(xp.linalg.eigvalsh(core)).astype(np.float64)
+    lowest, top = float(spectrum.min()), float(np.abs(spectrum).max())
+    if lowest < -max(100 * shift, 100 * eps * top * size):
+        raise ValueError(f"`A` must be positive semidefinite for nystrom; the sketch "
+                         f"Omega^T A Omega has eigenvalue {lowest:.3g} (largest {top:.3g}); "
+                         "use rnla.lowrank.eigh for an indefinite A")
+    Y = Y + shift * Omega
+    core = Omega.mT @ Y
+    L = xp.linalg.cholesky((core + core.mT) / 2)
+    B = xp.linalg.solve(L, Y.mT).mT
+    U, sigma, _ = xp.linalg.svd(B, full_matrices=False)
+    w = sigma[:k] ** 2 - shift
+    w = xp.where(w > 0, w, xp.zeros_like(w))
+    V = U[:, :k]
+    bound, confidence = math.nan, math.nan
+    if estimate_error:
+        def times(X):
+            return op.matmat(X) - V @ (w[:, None] * (V.mT @ X))
+
+        bound, _ = residual_bound(times, times, op.gaussian(n, N_PROBES, rng), xp)
+        confidence = CONFIDENCE
+    message = f"rank-{k} Nystrom approximation from {size} columns, shift {shift:.3g}"
+    return EighResult(eigenvalues=w, eigenvectors=V, residual_norms=None,
+                      error_estimate=bound, confidence=confidence, n_passes=op.n_passes,
+                      n_matvecs=op.n_matvecs, method="nystrom", status=Status.CONVERGED,
+                      message=message)

@@ -1,0 +1,212 @@
+r"""An SVD from one read of A (Tropp, Yurtsever, Udell and Cevher, SISC 2019).
+
+One pass over the rows of A fills three linear sketches, each a sum over row blocks:
+the range sketch :math:`Y = A\Omega` (m x r, its rows written block by block), the
+co-range sketch :math:`X = \Upsilon A` (r x n) and the core sketch
+:math:`Z = \Phi A \Psi^T` (s x s), plus ten Gaussian rows :math:`W = \Theta A` for the
+error bound.  Then :math:`Q = \mathrm{orth}(Y)`, :math:`P = \mathrm{orth}(X^T)`,
+:math:`C = (\Phi Q)^+ Z ((\Psi P)^+)^T` and :math:`A \approx Q C P^T`, truncated to
+rank k by the SVD of the r x r matrix C.  :math:`\Upsilon`, :math:`\Phi` and
+:math:`\Theta` are rnla Gaussian sketches, drawn from counter-based streams at each
+block's global rows, so the result does not depend on how the rows are blocked.
+
+The error bound is Halko, Martinsson and Tropp's (2011, Lemma 4.1) on the rows of
+:math:`\Theta(A - \hat A) = W - (\Theta U)\Sigma V^T`: it needs no second read, and
+it is close to the Frobenius norm of the error, so it is loose when the tail of the
+spectrum is flat.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+from collections.abc import Iterable
+
+import numpy as np
+import scipy.linalg as sla
+import scipy.sparse as sp
+
+from rnla._random import SeedLike, as_generator
+from rnla._status import Status
+from rnla._validation import check_host, check_int, check_matrix
+from rnla.backend import is_dask
+from rnla.lowrank._estimate import CONFIDENCE, N_PROBES
+from rnla.lowrank._result import SVDResult
+from rnla.sketch import GaussianSketch
+
+__all__ = ["single_pass_svd", "row_blocks"]
+
+#: rows per block when the rows of an in-memory matrix or a memmap are streamed
+BLOCK_BYTES = 32 * 2**20
+
+
+def row_blocks(A, block_rows: int | None = None):
+    """The row blocks ``(row_offset, block)`` of a numpy array, memmap, scipy.sparse
+    matrix or Dask array, each read once (a Dask array's row chunks, computed a few at
+    a time, as many as there are CPUs).
+
+    Parameters
+    ----------
+    A : ndarray, memmap, scipy.sparse matrix or Dask array of shape (m, n)
+    block_rows : int, optional
+        Rows per block (not for Dask: its chunks are the blocks); default about
+        32 MiB of rows.
+
+    Yields
+    ------
+    (int, ndarray or sparse matrix)
+    """
+    if is_dask(A):
+        import dask
+
+        starts = np.concatenate([[0], np.cumsum(A.chunks[0])])
+        batch = max(os.cpu_count() or 1, 1)
+        for first in range(0, len(A.chunks[0]), batch):
+            indices = range(first, min(first + batch, len(A.chunks[0])))
+            for i, block in zip(indices, dask.compute(*[A.blocks[i] for i in indices]),
+                                strict=True):
+                yield int(starts[i]), block
+        return
+    m, n = A.shape
+    if block_rows is None:
+        block_rows = max(1, BLOCK_BYTES // max(8 * n, 1))
+    for r0 in range(0, m, block_rows):
+        yield r0, A[r0:r0 + block_rows]
+
+
+def _shape_of(A, shape):
+    if isinstance(A, np.ndarray) or sp.issparse(A) or is_dask(A):
+        return tuple(int(s) for s in A.shape), True
+    check_host(A, "A", "rnla.lowrank.single_pass_svd")
+    if not isinstance(A, Iterable):
+        raise TypeError(f"`A` must be an array, a sparse or Dask matrix, or an iterable of "
+                        f"(row_offset, block) pairs; got {type(A).__name__}")
+    if shape is None:
+        raise ValueError("`shape` (m, n) is required when `A` is an iterable of "
+                         "(row_offset, block) pairs")
+    if (len(shape) != 2 or not all(isinstance(s, numbers.Integral) and s >= 1
+                                   for s in shape)):
+        raise ValueError(f"`shape` must be two positive ints (m, n); got {shape!r}")
+    return (int(shape[0]), int(shape[1])), False
+
+
+def single_pass_svd(A, k: int, *, shape: tuple[int, int] | None = None,
+                    range_size: int | None = None, core_size: int | None = None,
+                    block_rows: int | None = None, rng: SeedLike = None) -> SVDResult:
+    r"""Rank-k SVD of A from one read of its rows.
+
+    Parameters
+    ----------
+    A : ndarray, memmap, scipy.sparse matrix, Dask array, or iterable of (row_offset, block)
+        The matrix, read once, row block by row block.  The stream protocol: an
+        iterable of pairs ``(row_offset, block)``, ``block`` a 2-D numpy array or
+        scipy.sparse matrix of shape (rows, n) holding rows ``row_offset`` to
+        ``row_offset + rows - 1`` of A, in any order, every row exactly once; ``shape``
+        gives (m, n).  A Dask array is read chunk by chunk (each chunk computed once,
+        nothing persisted).
+    k : int
+        The rank, in [1, min(m, n)].
+    shape : (int, int), optional
+        (m, n), required for a stream.
+    range_size : int, optional
+        Columns r of the range and co-range sketches, default 2k + 1.
+    core_size : int, optional
+        Size s of the core sketch, default 2r + 1.
+    block_rows : int, optional
+        Rows per block for an in-memory matrix or memmap.
+    rng : int, Generator, SeedSequence, RandomState or None
+
+    Returns
+    -------
+    SVDResult
+        ``U`` (a numpy array; for a Dask input a Dask array over it), ``s``, ``Vt``,
+        ``error_estimate`` with ``confidence``, ``n_passes`` (1), ``n_matvecs``,
+        ``method`` ``"single_pass"``.
+
+    Notes
+    -----
+    Storage: :math:`mr + nr + s^2 + 10n` numbers.  Cost: one read of A with
+    :math:`O(\mathrm{nnz}(A)(2r + s))` operations, then :math:`O((m + n) r^2)`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import rnla
+    >>> rng = np.random.default_rng(0)
+    >>> A = rng.standard_normal((2000, 15)) @ rng.standard_normal((15, 300))
+    >>> blocks = ((r0, A[r0:r0 + 500]) for r0 in range(0, 2000, 500))
+    >>> res = rnla.lowrank.single_pass_svd(blocks, 15, shape=A.shape, rng=0)
+    >>> bool(np.allclose((res.U * res.s) @ res.Vt, A))
+    True
+    """
+    (m, n), whole = _shape_of(A, shape)
+    k = check_int(k, "k", low=1, high=min(m, n))
+    r = min(2 * k + 1 if range_size is None else
+            check_int(range_size, "range_size", low=k), m, n)
+    s = min(2 * r + 1 if core_size is None else
+            check_int(core_size, "core_size", low=r), m, n)
+    rng = as_generator(rng)
+    if whole and not is_dask(A):
+        A = check_matrix(A, "A", check_finite=False)
+    blocks = row_blocks(A, block_rows) if whole else A
+    Omega = Psi = None
+    co_range = GaussianSketch(r, m, rng=rng)
+    core_left = GaussianSketch(s, m, rng=rng)
+    probes = GaussianSketch(N_PROBES, m, rng=rng)
+    seen = np.zeros(m, dtype=bool)
+    for count, pair in enumerate(blocks):
+        try:
+            r0, block = pair
+        except (TypeError, ValueError):
+            raise TypeError(f"`A`: item {count} of the stream is not a (row_offset, block) "
+                            f"pair; got {type(pair).__name__}") from None
+        block = check_matrix(block, f"block {count} of A")
+        if block.shape[1] != n:
+            raise ValueError(f"`A`: block {count} has {block.shape[1]} columns; expected "
+                             f"{n}")
+        if not isinstance(r0, numbers.Integral) or not 0 <= r0 <= m - block.shape[0]:
+            raise ValueError(f"`A`: block {count} has row_offset {r0!r}; expected an int "
+                             f"in [0, {m - block.shape[0]}] for {block.shape[0]} rows")
+        rows = slice(int(r0), int(r0) + block.shape[0])
+        if seen[rows].any():
+            raise ValueError(f"`A`: block {count} repeats rows already read (rows "
+                             f"{r0}..{rows.stop - 1}); every row must come exactly once")
+        seen[rows] = True
+        if Omega is None:
+            dtype = np.dtype(block.dtype)
+            Omega = rng.standard_normal((n, r)).astype(dtype)
+            Psi = rng.standard_normal((n, s)).astype(dtype)
+            Y = np.empty((m, r), dtype=dtype)
+            X = np.zeros((r, n), dtype=dtype)
+            Z = np.zeros((s, s), dtype=dtype)
+            W = np.zeros((N_PROBES, n), dtype=dtype)
+        dense = block.toarray() if sp.issparse(block) else block
+        Y[rows] = block @ Omega
+        X += co_range.apply_rows(dense, rows.start)
+        Z += core_left.apply_rows(np.asarray(block @ Psi), rows.start)
+        W += probes.apply_rows(dense, rows.start)
+    if not seen.all():
+        raise ValueError(f"`A`: the stream left {int(np.count_nonzero(~seen))} of {m} rows "
+                         f"unread (first: row {int(np.argmin(seen))})")
+    if not (np.isfinite(Y).all() and np.isfinite(X).all()):
+        raise ValueError("`A` must contain only finite values; got NaN or inf")
+    Q, _ = np.linalg.qr(Y)
+    P, _ = np.linalg.qr(X.T)
+    C = sla.lstsq(core_left @ Q, Z)[0]
+    C = sla.lstsq(Psi.T @ P, C.T)[0].T
+    Uc, sigma, Vct = np.linalg.svd(C)
+    U, sigma, Vt = Q @ Uc[:, :k], sigma[:k], Vct[:k] @ P.T
+    flip = np.where(Vt.max(axis=1) >= -Vt.min(axis=1), 1.0, -1.0).astype(dtype)
+    U, Vt = U * flip, Vt * flip[:, None]
+    residual = (W - ((probes @ U) * sigma) @ Vt) * math.sqrt(N_PROBES)  # standard Gaussian rows
+    c = (1.0 / (1.0 - CONFIDENCE)) ** (1.0 / N_PROBES) * math.sqrt(2.0 / math.pi)
+    bound = c * float(np.linalg.norm(residual, axis=1).max())
+    if is_dask(A):
+        import dask.array as da
+
+        U = da.from_array(U, chunks=(A.chunks[0], k))
+    return SVDResult(U=U, s=sigma, Vt=Vt, mean=None, error_estimate=bound,
+                     confidence=CONFIDENCE, n_passes=1, n_matvecs=2 * r + s + N_PROBES,
+                     method="single_pass", status=Status.CONVERGED,
+                     message=f"rank {k} from one read of A (sketches r={r}, s={s})")

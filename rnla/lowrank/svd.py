@@ -1,0 +1,336 @@
+r"""Randomized SVD: range finder, subspace iteration, block Krylov, adaptive rank.
+
+All three build an orthonormal basis Q (m x D) whose span nearly contains A's top
+left singular subspace, then compute the SVD of the small :math:`B = Q^T A` (from
+:math:`Z = A^T Q`, n x D), the Rayleigh-Ritz step :math:`A \approx Q Q^T A`:
+
+* ``"subspace"`` (Halko, Martinsson and Tropp 2011, Algorithm 4.4): q power steps
+  :math:`Q \leftarrow \mathrm{orth}(A\,\mathrm{orth}(A^T Q))` from
+  :math:`Q = \mathrm{orth}(A \Omega)`, l = k + p columns, 2q + 2 passes over A.  The
+  normaliser is a QR after every product (no LU, so it runs in any Array-API
+  namespace).
+* ``"krylov"`` (randomized block Krylov iteration: Musco and Musco 2015; Tropp and
+  Webber 2023): the whole Krylov space :math:`[A\Omega, (AA^T)A\Omega, \dots,
+  (AA^T)^q A\Omega]` of dimension D = l(q + 1), orthonormalized block by block
+  (CGS2), with the same 2q + 2 passes.  Its error after q steps decays like
+  :math:`e^{-2q\sqrt{\mathrm{gap}}}` instead of subspace iteration's
+  :math:`(\sigma_{k+1}/\sigma_k)^{2q}`: far fewer passes on slowly decaying spectra.
+* ``"adaptive"`` (the rank for a tolerance: the blocked QB of Yu, Gu and Li 2018 with
+  Krylov blocks): the Krylov space grows a block at a time until the a posteriori
+  bound on :math:`\|A - U_r \Sigma_r V_r^T\|_2` is at most ``tol`` times
+  :math:`\sigma_1(B) \le \|A\|_2`, and the smallest such rank r is kept.
+
+The error bound (``error_estimate``, with probability ``confidence``) is the one of
+``rnla.lowrank._estimate``, on the residual :math:`E = A - U \Sigma V^T` itself.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from rnla._random import SeedLike, as_generator
+from rnla._status import Status
+from rnla._validation import check_int, check_option, check_real
+from rnla.backend import to_host
+from rnla.lowrank._estimate import CONFIDENCE, N_PROBES, residual_bound
+from rnla.lowrank._operator import Operand, check_rank, operand_of, orthonormalize
+from rnla.lowrank._result import SVDResult
+from rnla.sketch import make_sketch
+
+__all__ = ["svd", "range_finder", "METHODS", "TEST_MATRICES"]
+
+METHODS = ("auto", "krylov", "subspace", "adaptive")
+#: sketch kinds that can serve as the test matrix (leverage sampling needs A itself)
+TEST_MATRICES = ("gaussian", "srht", "sparse_sign", "countsketch", "uniform")
+#: default oversampling p (l = k + p columns), as scikit-learn's randomized_svd
+OVERSAMPLE = 10
+#: default Krylov depth q (2q + 2 passes): the measured choice, docs/lowrank.md
+KRYLOV_DEPTH = 3
+#: block size of the adaptive method when no k is given
+ADAPTIVE_BLOCK = 32
+#: Krylov depth cap of the adaptive method
+ADAPTIVE_DEPTH = 40
+#: the adaptive method keeps deepening until the error outside its basis is below this
+#: fraction of the target (then truncation costs at most 3% of the target)
+SETTLED = 0.25
+_WHAT = ("rnla.lowrank.svd (a Dask array is read once by rnla.lowrank.single_pass_svd, "
+         "which takes it)")
+
+
+def _subspace_steps(k: int, shape: tuple[int, int]) -> int:
+    """scikit-learn's default number of power steps: 7 for small k, else 4."""
+    return 7 if k < 0.1 * min(shape) else 4
+
+
+def _test_block(op: Operand, size: int, test_matrix: str, rng: np.random.Generator):
+    S = make_sketch(test_matrix, size, op.shape[1], rng=rng,
+                    dtype=np.float32 if op.dtype == op.xp.float32 else np.float64)
+    return op.sketch_columns(S)
+
+
+def _subspace(op: Operand, size: int, steps: int, test_matrix: str, rng):
+    xp = op.xp
+    Q = orthonormalize(_test_block(op, size, test_matrix, rng), xp)
+    for _ in range(steps):
+        Q = orthonormalize(op.matmat(orthonormalize(op.rmatmat(Q), xp)), xp)
+    return Q, op.rmatmat(Q)
+
+
+def _krylov(op: Operand, size: int, depth: int, test_matrix: str, rng):
+    xp = op.xp
+    Q = orthonormalize(_test_block(op, size, test_matrix, rng), xp)
+    blocks, products = [Q], []
+    for _ in range(depth):
+        Z = op.rmatmat(Q)
+        products.append(Z)
+        Q = orthonormalize(op.matmat(Z), xp, against=xp.concat(blocks, axis=1))
+        blocks.append(Q)
+    products.append(op.rmatmat(Q))
+    return xp.concat(blocks, axis=1), xp.concat(products, axis=1)
+
+
+def _rayleigh_ritz(xp, Q, Z):
+    """SVD of :math:`B = Q^T A` from :math:`Z = A^T Q`: ``(U, s, Vt)`` of
+    :math:`Q B`, all D of them."""
+    V, s, Wt = xp.linalg.svd(Z, full_matrices=False)
+    return Q @ Wt.mT, s, V.mT
+
+
+def _signs(xp, U, Vt):
+    """Flip pairs so that each row of Vt has its largest-magnitude entry positive."""
+    flip = 2 * xp.astype(xp.max(Vt, axis=1) >= -xp.min(Vt, axis=1), Vt.dtype) - 1
+    return U * flip[None, :], Vt * flip[:, None]
+
+
+def _error_bound(op: Operand, U, s, Vt, rng) -> float:
+    """Upper bound on ``||A - U diag(s) Vt||_2`` with probability CONFIDENCE."""
+    xp = op.xp
+
+    def times(X):
+        return op.matmat(X) - U @ (s[:, None] * (Vt @ X))
+
+    def times_transpose(Y):
+        return op.rmatmat(Y) - Vt.mT @ (s[:, None] * (U.mT @ Y))
+
+    upper, _ = residual_bound(times, times_transpose, op.gaussian(op.shape[1], N_PROBES, rng),
+                              xp)
+    return upper
+
+
+def range_finder(A, size: int, *, n_iter: int = 4, test_matrix: str = "gaussian",
+                 rng: SeedLike = None):
+    r"""An orthonormal basis Q (m x ``size``) whose span approximates A's range.
+
+    :math:`Q = \mathrm{orth}((AA^T)^q A \Omega)` by q = ``n_iter`` power steps, each
+    orthonormalized (QR) after both products (Halko, Martinsson and Tropp 2011,
+    Algorithm 4.4); :math:`\Omega` is a sketch of kind ``test_matrix`` applied from
+    the right (``A @ S.T``).  Cost: 2q + 1 passes over A with ``size`` columns.
+
+    Parameters
+    ----------
+    A : array, scipy.sparse matrix, LinearOperator or Array-API array, shape (m, n)
+    size : int
+        Columns of Q, in [1, min(m, n)].
+    n_iter : int, default=4
+        Power steps q.
+    test_matrix : {"gaussian", "srht", "sparse_sign", "countsketch", "uniform"}
+    rng : int, Generator, SeedSequence, RandomState or None
+
+    Returns
+    -------
+    array of shape (m, size), in A's namespace and dtype
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rnla.lowrank import range_finder
+    >>> A = np.random.default_rng(0).standard_normal((200, 8)) @ np.ones((8, 50))
+    >>> Q = range_finder(A, 8, rng=0)
+    >>> bool(np.linalg.norm(A - Q @ (Q.T @ A)) < 1e-10 * np.linalg.norm(A))
+    True
+    """
+    op = operand_of(A, what="rnla.lowrank.range_finder")
+    size = check_rank(size, op.shape, "size")
+    n_iter = check_int(n_iter, "n_iter", low=0)
+    check_option(test_matrix, "test_matrix", TEST_MATRICES)
+    rng = as_generator(rng)
+    xp = op.xp
+    Q = orthonormalize(_test_block(op, size, test_matrix, rng), xp)
+    for _ in range(n_iter):
+        Q = orthonormalize(op.matmat(orthonormalize(op.rmatmat(Q), xp)), xp)
+    return Q
+
+
+def svd(A, k: int | None = None, *, tol: float | None = None, method: str = "auto",
+        oversample: int = OVERSAMPLE, maxiter: int | None = None, center: bool = False,
+        test_matrix: str = "gaussian", estimate_error: bool = True,
+        rng: SeedLike = None) -> SVDResult:
+    r"""Randomized truncated SVD :math:`A \approx U \Sigma V^T` of rank k.
+
+    Parameters
+    ----------
+    A : array, scipy.sparse matrix, LinearOperator or Array-API array, shape (m, n)
+        numpy arrays in either memory order are used as they are (no copy);
+        float32 stays float32.  A Dask array is refused: ``single_pass_svd`` reads
+        it once.
+    k : int, optional
+        The rank, in [1, min(m, n)].  Required unless ``tol`` is given; with ``tol`` it
+        caps the rank.
+    tol : float in (0, 1), optional
+        Find the rank adaptively: the smallest r with
+        :math:`\|A - U_r \Sigma_r V_r^T\|_2 \le \mathrm{tol}\,\|A\|_2` certified by the
+        error bound (method ``"adaptive"``).
+    method : {"auto", "krylov", "subspace", "adaptive"}, default="auto"
+        ``"auto"`` is ``"adaptive"`` with ``tol``, else ``"krylov"`` (the most accurate
+        per pass on every spectrum measured, docs/lowrank.md), or ``"subspace"`` when
+        the Krylov space would not be smaller than min(m, n).
+    oversample : int, default=10
+        Extra columns p of the block (l = k + p).
+    maxiter : int, optional
+        Power steps (``"subspace"``, default scikit-learn's 7 or 4) or Krylov depth
+        q (``"krylov"``: 3; ``"adaptive"``: at most 40 blocks); 2q + 2 passes.
+    center : bool, default=False
+        Approximate :math:`A - 1\mu^T` (:math:`\mu` the column means) without forming
+        it: PCA of sparse data or of an operator.  One more pass.
+    test_matrix : {"gaussian", "srht", "sparse_sign", "countsketch", "uniform"}
+        The sketch kind of the starting block (``A @ S.T``).
+    estimate_error : bool, default=True
+        Compute ``error_estimate`` (up to 6 more passes with 10 columns).
+    rng : int, Generator, SeedSequence, RandomState or None
+
+    Returns
+    -------
+    SVDResult
+        ``U, s, Vt`` (unpackable), ``error_estimate``, ``confidence``, ``n_passes``,
+        ``n_matvecs``, ``method``, ``status``, ``message``.
+
+    Notes
+    -----
+    Cost: 2q + 2 passes over A with l columns, plus :math:`O((m + n) D^2)` for the
+    orthonormalization and the small SVD (D = l for subspace iteration, l(q + 1)
+    for block Krylov).  Memory beyond A: :math:`(m + n) D`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import rnla
+    >>> rng = np.random.default_rng(0)
+    >>> U0, _ = np.linalg.qr(rng.standard_normal((500, 60)))
+    >>> V0, _ = np.linalg.qr(rng.standard_normal((300, 60)))
+    >>> A = (U0 * 0.8 ** np.arange(60)) @ V0.T
+    >>> res = rnla.lowrank.svd(A, 10, rng=0)
+    >>> bool(np.allclose(res.s, 0.8 ** np.arange(10), rtol=1e-10))
+    True
+    >>> bool(np.linalg.norm(A - (res.U * res.s) @ res.Vt, 2) <= res.error_estimate)
+    True
+    """
+    op = operand_of(A, what=_WHAT, center=center)
+    m, n = op.shape
+    check_option(method, "method", METHODS)
+    check_option(test_matrix, "test_matrix", TEST_MATRICES)
+    if k is None and tol is None:
+        raise ValueError("`k` (the rank) or `tol` (a relative spectral-norm error) is "
+                         "required; got neither")
+    k = None if k is None else check_rank(k, op.shape)
+    if tol is not None:
+        tol = check_real(tol, "tol", 0.0, 1.0, low_open=True, high_open=True)
+        if method not in ("auto", "adaptive"):
+            raise ValueError(f"`tol` finds the rank with method='adaptive' (or 'auto'); got "
+                             f"method={method!r}")
+        method = "adaptive"
+    elif method == "adaptive":
+        raise ValueError("method='adaptive' needs `tol`")
+    oversample = check_int(oversample, "oversample", low=0)
+    if maxiter is not None:
+        maxiter = check_int(maxiter, "maxiter", low=0)
+    rng = as_generator(rng)
+    if method == "adaptive":
+        return _adaptive(op, k, tol, oversample, maxiter, test_matrix, rng)
+    size = min(k + oversample, m, n)
+    if method == "auto":
+        depth = KRYLOV_DEPTH if maxiter is None else maxiter
+        method = "krylov" if size * (depth + 1) < min(m, n) else "subspace"
+    if method == "krylov":
+        depth = KRYLOV_DEPTH if maxiter is None else maxiter
+        depth = min(depth, max(min(m, n) // size - 1, 0))
+        Q, Z = _krylov(op, size, depth, test_matrix, rng)
+    else:
+        Q, Z = _subspace(op, size, _subspace_steps(k, op.shape) if maxiter is None
+                         else maxiter, test_matrix, rng)
+    U, s, Vt = _rayleigh_ritz(op.xp, Q, Z)
+    U, s, Vt = U[:, :k], s[:k], Vt[:k, :]
+    U, Vt = _signs(op.xp, U, Vt)
+    bound = _error_bound(op, U, s, Vt, rng) if estimate_error else math.nan
+    message = (f"rank {k} by {method} iteration: {op.n_passes} passes over A"
+               + ("" if not estimate_error else
+                  f"; ||A - U S Vt||_2 <= {bound:.3g} with probability {CONFIDENCE}"))
+    return SVDResult(U=U, s=s, Vt=Vt, mean=op.mean, error_estimate=bound,
+                     confidence=CONFIDENCE if estimate_error else math.nan,
+                     n_passes=op.n_passes, n_matvecs=op.n_matvecs, method=method,
+                     status=Status.CONVERGED, message=message)
+
+
+def _adaptive(op: Operand, k, tol: float, oversample: int, maxiter, test_matrix, rng):
+    """Grow a block Krylov space until the error bound certifies ``tol`` (see module)."""
+    xp = op.xp
+    m, n = op.shape
+    block = min(ADAPTIVE_BLOCK if k is None else k + oversample, m, n)
+    depth_cap = ADAPTIVE_DEPTH if maxiter is None else maxiter
+    Qb = orthonormalize(_test_block(op, block, test_matrix, rng), xp)
+    blocks, products = [Qb], []
+    status, rank, bound = Status.MAXITER, None, math.inf
+    for depth in range(depth_cap + 1):
+        Z = op.rmatmat(Qb)
+        products.append(Z)
+        Q, Zall = xp.concat(blocks, axis=1), xp.concat(products, axis=1)
+        U, s, Vt = _rayleigh_ritz(xp, Q, Zall)
+        s_host = to_host(s).astype(np.float64)
+        D = s_host.size
+        target = tol * s_host[0]
+        full = D + block > min(m, n) or depth == depth_cap
+        capped = k is not None and D > k and s_host[k] > target
+        if s_host[-1] <= target or full or capped:
+            # the basis may already hold every direction above the target: bound the
+            # part of A outside it, E_Q = A - Q Q^T A, and pick the smallest rank
+            def times(X, Q=Q, Zall=Zall):
+                return op.matmat(X) - Q @ (Zall.mT @ X)
+
+            def times_transpose(Y, Q=Q, Zall=Zall):
+                return op.rmatmat(Y) - Zall @ (Q.mT @ Y)
+
+            outside, _ = residual_bound(times, times_transpose,
+                                        op.gaussian(n, N_PROBES, rng), xp)
+            tail = np.append(s_host, 0.0)
+            total = np.sqrt(outside ** 2 + tail ** 2)  # error of rank r: total[r]
+            limit = D if k is None else min(k, D)
+            ok = np.flatnonzero(total[:limit + 1] <= target)
+            # Ritz values never exceed A's, so no rank below `needed` meets tol: accept a
+            # rank within 5% of it, or once the part outside the basis is small enough
+            # that deepening could not lower the rank by more
+            needed = int(np.count_nonzero(s_host[:limit] > target))
+            if ok.size and (ok[0] <= 1.05 * needed + 1 or outside <= SETTLED * target
+                            or full or capped):
+                rank = max(int(ok[0]), 1)
+                bound, status = float(total[rank]), Status.CONVERGED
+                break
+            if full or capped:
+                rank, bound = limit, float(total[limit])
+                break
+        Qb = orthonormalize(op.matmat(Z), xp, against=Q)
+        blocks.append(Qb)
+    U, s, Vt = U[:, :rank], s[:rank], Vt[:rank, :]
+    U, Vt = _signs(xp, U, Vt)
+    if status == Status.CONVERGED:
+        message = (f"rank {rank} meets tol={tol:g}: ||A - U S Vt||_2 <= {bound:.3g} "
+                   f"<= tol * sigma_1 with probability {CONFIDENCE}; {op.n_passes} passes")
+    else:
+        why = (f"the rank cap k={k}" if k is not None and rank == k else
+               f"the Krylov depth cap maxiter={depth_cap}" if depth == depth_cap
+               else "the full dimension of A")
+        message = (f"tol={tol:g} not certified before {why}: rank {rank} with "
+                   f"||A - U S Vt||_2 <= {bound:.3g}; raise k or maxiter")
+    return SVDResult(U=U, s=s, Vt=Vt, mean=op.mean, error_estimate=bound,
+                     confidence=CONFIDENCE, n_passes=op.n_passes, n_matvecs=op.n_matvecs,
+                     method="adaptive", status=status, message=message)
