@@ -32,7 +32,7 @@ numpydoc_validation_checks = {"GL08", "PR01", "PR02", "RT01"}
 numpydoc_validation_exclude = {r"\.__init__$", r"\.__call__$", r"\.__matmul__$",
                                r"\.__repr__$", r"\.__sklearn_tags__$", r"^rnla\.Status$",
                                r"\.(LstsqResult|LstsqProgress|LPResult|LPProgress|Efficiency|"
-                               r"LearnedSequence)$"}
+                               r"LearnedSequence|SVDResult|EighResult|InterpolativeResult)$"}
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"rnla {release}"

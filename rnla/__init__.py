@@ -32,7 +32,7 @@ logging.getLogger("rnla").addHandler(logging.NullHandler())
 
 #: estimators need scikit-learn, so they load on first access (``rnla.SketchedRidge``)
 _ESTIMATORS = ("SketchedLinearRegression", "SketchedRidge", "QMCFourierFeatures",
-               "QMCKernelRidge", "SketchProjection")
+               "QMCKernelRidge", "SketchProjection", "RandomizedSVD", "RandomizedPCA")
 #: subpackages loaded on first access, so that ``import rnla`` stays cheap
 _SUBPACKAGES = ("lp", "efficiency", "estimators", "lowrank")
 

@@ -67,6 +67,9 @@ MATRIX_ENTRY_POINTS = {
     "fourier_features(X, 8)": lambda A: rnla.fourier_features(A, 8, rng=0),
     "FourierFeatureMap.fit(X)": lambda A: FourierFeatureMap(8, rng=0).fit(A),
     "box_discrepancy(W, b)": lambda A: box_discrepancy(A, 1.0),
+    "lowrank.svd(A, 3)": lambda A: rnla.lowrank.svd(A, 3, rng=0),
+    "lowrank.interpolative(A, 3)": lambda A: rnla.lowrank.interpolative(A, 3, rng=0),
+    "lowrank.single_pass_svd(A, 3)": lambda A: rnla.lowrank.single_pass_svd(A, 3, rng=0),
 }
 
 #: a sketch applies to a vector and W with 0-d is not a matrix: these pairs are valid
@@ -365,6 +368,7 @@ FOREIGN_ENTRY_POINTS = {
     "fourier_features(X, 8)": lambda wrap: rnla.fourier_features(wrap(X_GOOD), 8),
     "box_discrepancy(W, b)": lambda wrap: box_discrepancy(W_GOOD, wrap(np.ones(3))),
     "solve_packing(A)": lambda wrap: solve_packing(wrap(P_GOOD)),
+    "lowrank.svd(A, 3)": lambda wrap: rnla.lowrank.svd(wrap(A_GOOD), 3),
 }
 #: what an Array-API array gets at each entry point (the others compute in its namespace:
 #: tests/test_namespaces.py)

@@ -5,9 +5,10 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess without sklearn
     raise ImportError("rnla.estimators needs scikit-learn: pip install 'rnla[sklearn]'") from exc
 
+from rnla.estimators.decomposition import RandomizedPCA, RandomizedSVD
 from rnla.estimators.kernel import QMCFourierFeatures, QMCKernelRidge
 from rnla.estimators.linear import SketchedLinearRegression, SketchedRidge
 from rnla.estimators.projection import SketchProjection
 
 __all__ = ["SketchedLinearRegression", "SketchedRidge", "QMCFourierFeatures", "QMCKernelRidge",
-           "SketchProjection"]
+           "SketchProjection", "RandomizedSVD", "RandomizedPCA"]

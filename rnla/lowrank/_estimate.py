@@ -36,7 +36,8 @@ TIGHT = 1.1
 
 
 def residual_bound(times, times_transpose, start, xp, *, confidence: float = CONFIDENCE,
-                   max_products: int = MAX_PRODUCTS) -> tuple[float, float]:
+                   max_products: int = MAX_PRODUCTS,
+                   give_up_above: float = math.inf) -> tuple[float, float]:
     """``(upper, lower)``: ``||E||_2 <= upper`` with probability ``confidence``, and
     ``lower <= ||E||_2`` always.
 
@@ -49,6 +50,9 @@ def residual_bound(times, times_transpose, start, xp, *, confidence: float = CON
     xp : namespace
     confidence : float
     max_products : int
+    give_up_above : float
+        Return ``(inf, lower)`` as soon as the lower bound exceeds it (the caller only
+        needs to know that ``||E||_2`` is larger).
 
     Returns
     -------
@@ -68,6 +72,8 @@ def residual_bound(times, times_transpose, start, xp, *, confidence: float = CON
             return 0.0, 0.0
         lower = max(lower, float(np.max(norms / np.maximum(previous, np.finfo(float).tiny))))
         upper = min(upper, math.exp((math.log(c * top) + log_scale) / j))
+        if lower > give_up_above:
+            return math.inf, lower
         if upper <= TIGHT * lower:
             break
         Y = Y / top

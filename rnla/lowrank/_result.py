@@ -10,6 +10,29 @@ from rnla._status import Status
 __all__ = ["SVDResult", "EighResult", "InterpolativeResult"]
 
 
+#: the fields every low-rank result shares, documented once (appended to each docstring)
+_SHARED = """    error_estimate : float
+        An upper bound on the spectral-norm error of the approximation (for ``eigh``:
+        the largest residual norm, which bounds the distance from each value to an
+        eigenvalue of A) that holds with probability at least ``confidence``
+        (docs/lowrank.md); NaN when ``estimate_error=False``.
+    confidence : float
+        The probability of that bound (1 for ``eigh``'s residual bound).
+    n_passes : int
+        Products with A or A^T (each is one read of A).
+    n_matvecs : int
+        Columns multiplied in those products, all together.
+    method : str
+        The path that ran (``"krylov"``, ``"subspace"``, ``"adaptive"``,
+        ``"single_pass"``, ``"nystrom"``, ``"column"``, ``"two_sided"``).
+    status : Status
+        ``"converged"``, or ``"maxiter"`` when a rank or iteration cap came before
+        ``tol``.
+    message : str
+        The outcome in words.
+"""
+
+
 @dataclass
 class _Cost:
     error_estimate: float
@@ -41,21 +64,6 @@ class SVDResult(_Cost):
         magnitude is positive, so the signs are deterministic.
     mean : array of shape (n,) or None
         The column means ``mu`` subtracted implicitly (``center=True``).
-    error_estimate : float
-        An upper bound on the spectral-norm error ``||A - U diag(s) Vt||_2`` that holds
-        with probability at least ``confidence`` (see ``docs/lowrank.md``).
-    confidence : float
-        The probability of that bound.
-    n_passes : int
-        Products with A or A^T (each is one read of A).
-    n_matvecs : int
-        Columns multiplied in those products, all together.
-    method : str
-        ``"subspace"``, ``"krylov"``, ``"adaptive"`` or ``"single_pass"``.
-    status : Status
-        ``"converged"`` (with ``tol``: the bound meets it), ``"maxiter"`` (the rank or
-        iteration cap came first).
-    message : str
     """
 
     U: Any = None
@@ -81,10 +89,6 @@ class EighResult(_Cost):
         Orthonormal Ritz vectors.
     residual_norms : host array of shape (k,)
         ``||A v_i - w_i v_i||``: each ``w_i`` is within it of an eigenvalue of A.
-    error_estimate : float
-        ``eigh``: the largest residual norm (a bound that always holds, ``confidence``
-        1).  ``nystrom``: a bound on ``||A - V diag(w) V^T||_2`` holding with
-        probability ``confidence``.
     """
 
     eigenvalues: Any = None
@@ -111,12 +115,13 @@ class InterpolativeResult(_Cost):
         The skeleton rows (``two_sided=True``).
     Z : array of shape (m, k) or None
         Row interpolation coefficients; ``Z[rows]`` is the identity.
-    error_estimate : float
-        An upper bound on ``||A - A[:, columns] X||_2`` (two-sided: on the two-sided
-        error) holding with probability ``confidence``.
     """
 
     columns: Any = None
     X: Any = None
     rows: Any = None
     Z: Any = None
+
+
+for _record in (SVDResult, EighResult, InterpolativeResult):
+    _record.__doc__ = _record.__doc__.rstrip() + "\n" + _SHARED

@@ -76,10 +76,15 @@ def row_blocks(A, block_rows: int | None = None):
 
 
 def _shape_of(A, shape):
-    if isinstance(A, np.ndarray) or sp.issparse(A) or is_dask(A):
+    """``((m, n), whole)``: A's shape and whether it is a matrix (else a stream)."""
+    if isinstance(A, np.ndarray | np.generic | numbers.Number) or sp.issparse(A) \
+            or is_dask(A):
+        if np.ndim(A) != 2:
+            raise ValueError(f"`A` must be 2-D; got {np.ndim(A)}-D with shape "
+                             f"{np.shape(A)}")
         return tuple(int(s) for s in A.shape), True
     check_host(A, "A", "rnla.lowrank.single_pass_svd")
-    if not isinstance(A, Iterable):
+    if isinstance(A, str | bytes) or not isinstance(A, Iterable):
         raise TypeError(f"`A` must be an array, a sparse or Dask matrix, or an iterable of "
                         f"(row_offset, block) pairs; got {type(A).__name__}")
     if shape is None:
@@ -141,14 +146,14 @@ def single_pass_svd(A, k: int, *, shape: tuple[int, int] | None = None,
     True
     """
     (m, n), whole = _shape_of(A, shape)
+    if whole and not is_dask(A):
+        A = check_matrix(A, "A", check_finite=False)
     k = check_int(k, "k", low=1, high=min(m, n))
     r = min(2 * k + 1 if range_size is None else
             check_int(range_size, "range_size", low=k), m, n)
     s = min(2 * r + 1 if core_size is None else
             check_int(core_size, "core_size", low=r), m, n)
     rng = as_generator(rng)
-    if whole and not is_dask(A):
-        A = check_matrix(A, "A", check_finite=False)
     blocks = row_blocks(A, block_rows) if whole else A
     Omega = Psi = None
     co_range = GaussianSketch(r, m, rng=rng)

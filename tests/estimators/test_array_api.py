@@ -19,15 +19,17 @@ SCRIPT = textwrap.dedent("""
     import numpy as np, sklearn, array_api_strict as xps
     from sklearn.linear_model import LinearRegression, Ridge
     from sklearn.utils.estimator_checks import check_array_api_input
-    from rnla.estimators import (QMCFourierFeatures, SketchedLinearRegression, SketchedRidge,
-                                 SketchProjection)
+    from rnla.estimators import (QMCFourierFeatures, RandomizedPCA, RandomizedSVD,
+                                 SketchedLinearRegression, SketchedRidge, SketchProjection)
 
     sklearn.set_config(array_api_dispatch=True)
     for est in (SketchedLinearRegression(random_state=0), SketchedRidge(2.0, random_state=0),
                 QMCFourierFeatures(n_components=16, random_state=0),
+                RandomizedSVD(random_state=0), RandomizedPCA(2, random_state=0),
                 *(SketchProjection(n_components=3, kind=kind, random_state=0)
                   for kind in ("countsketch", "sparse_sign", "srht", "gaussian"))):
-        weighted = (False,) if isinstance(est, (QMCFourierFeatures, SketchProjection)) \
+        weighted = (False,) if isinstance(est, (QMCFourierFeatures, SketchProjection,
+                                                RandomizedSVD, RandomizedPCA)) \
             else (False, True)
         for check_values in (False, True):
             for sample_weight in weighted:
@@ -61,6 +63,14 @@ SCRIPT = textwrap.dedent("""
         assert np.abs(np.from_dlpack(Y) - Y_ref).max() <= 1e-12 * np.abs(Y_ref).max()
         back = np.from_dlpack(proj.inverse_transform(Y))
         assert np.abs(back - back_ref).max() <= 1e-10 * np.abs(back_ref).max()
+    # the decompositions on the device equal the numpy ones
+    for est in (RandomizedSVD(4, random_state=0), RandomizedPCA(4, whiten=True, random_state=0)):
+        Z = est.fit(xps.asarray(X)).transform(xps.asarray(X))
+        assert isinstance(Z, type(xps.asarray(1.0))) and isinstance(est.components_, type(Z))
+        sklearn.set_config(array_api_dispatch=False)
+        Z_ref = type(est)(**est.get_params()).fit(X).transform(X)
+        sklearn.set_config(array_api_dispatch=True)
+        assert np.abs(np.from_dlpack(Z) - Z_ref).max() <= 1e-9 * np.abs(Z_ref).max()
     # numpy-only estimators refuse, by name, rather than convert
     from rnla.estimators import QMCKernelRidge
     for est in (QMCKernelRidge(n_components=16),):

@@ -377,3 +377,32 @@ def test_array_api_namespace_in_namespace_out(dtype, rng):
     assert type(out.X) is type(Ax)
     with pytest.raises(TypeError, match="two_sided"):
         interpolative(Ax, 10, two_sided=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_deep_krylov_past_the_numerical_rank_stays_orthonormal(dtype, rng):
+    # exp(-i/10) falls below rounding after ~170 (float64) or ~90 (float32) values; a
+    # Krylov space of dimension 8 * 30 = 240 is then mostly rounding noise, and its basis
+    # must stay orthonormal for Rayleigh-Ritz to remain exact
+    s0 = _spectrum("exp", 400)
+    A = _matrix(900, 400, s0, rng, dtype=dtype)
+    res = svd(A, 20, method="krylov", maxiter=7, rng=0)
+    eps = np.finfo(dtype).eps
+    assert _error(A.astype(np.float64), res) <= s0[20] * (1 + 1e-6) + 100 * eps
+    np.testing.assert_allclose(res.U.T @ res.U, np.eye(20), atol=100 * eps)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_no_copy_of_a_in_either_order(order, rng):
+    import tracemalloc
+
+    A = np.asarray(_matrix(4000, 1000, _spectrum("exp", 1000), rng), order=order)
+    svd(A, 10, rng=0)  # compile and warm up outside the measurement
+    tracemalloc.start()
+    try:
+        svd(A, 10, rng=0)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # the basis, the products and the small factors: (m + n) D numbers, well under A
+    assert peak < 0.5 * A.nbytes

@@ -135,8 +135,9 @@ def test_parla_problem_classes(kind, method):
     scale = max(np.linalg.norm(x), np.linalg.norm(b) / np.linalg.norm(A, 2))
     if kind.startswith("consistent"):
         assert np.linalg.norm(res.x - x) <= 1e-11 * scale, kind
-    x_np = (np.linalg.lstsq(A, b, rcond=None)[0] if kind != "consistent_lowrank" else
-            D * np.linalg.lstsq(A * D, b, rcond=None)[0])
+    if kind == "consistent_lowrank":
+        return  # x is numpy's own answer there, so "within 10x of numpy's error" is moot
+    x_np = np.linalg.lstsq(A, b, rcond=None)[0]
     assert np.linalg.norm(res.x - x) <= 10 * max(np.linalg.norm(x_np - x), EPS * scale)
 
 

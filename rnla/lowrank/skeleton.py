@@ -27,7 +27,7 @@ from rnla.backend import to_host
 from rnla.lowrank._estimate import CONFIDENCE, N_PROBES, residual_bound
 from rnla.lowrank._operator import Operand, check_rank, operand_of, orthonormalize
 from rnla.lowrank._result import InterpolativeResult
-from rnla.lowrank.svd import TEST_MATRICES
+from rnla.lowrank.singular import TEST_MATRICES
 from rnla.sketch import make_sketch
 
 __all__ = ["interpolative"]

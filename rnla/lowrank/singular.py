@@ -55,6 +55,8 @@ ADAPTIVE_DEPTH = 40
 #: the adaptive method keeps deepening until the error outside its basis is below this
 #: fraction of the target (then truncation costs at most 3% of the target)
 SETTLED = 0.25
+#: after a check fails, the next waits until the basis has grown by this factor
+RECHECK = 1.3
 _WHAT = ("rnla.lowrank.svd (a Dask array is read once by rnla.lowrank.single_pass_svd, "
          "which takes it)")
 
@@ -62,6 +64,35 @@ _WHAT = ("rnla.lowrank.svd (a Dask array is read once by rnla.lowrank.single_pas
 def _subspace_steps(k: int, shape: tuple[int, int]) -> int:
     """scikit-learn's default number of power steps: 7 for small k, else 4."""
     return 7 if k < 0.1 * min(shape) else 4
+
+
+def _product_flops(op: Operand) -> float:
+    """Flops of one product of A with one column: 2 nnz for a sparse A, 2 m n for a
+    dense one or an operator (whose cost is unknown: taken as dense)."""
+    A = op.A
+    nnz = getattr(A, "nnz", None)
+    return 2.0 * (nnz if nnz is not None else op.shape[0] * op.shape[1])
+
+
+def _choose_method(op: Operand, size: int, k: int, maxiter: int | None) -> str:
+    r"""``"krylov"`` or ``"subspace"`` for ``method="auto"``: the cheaper in flops of block
+    Krylov at depth q (``KRYLOV_DEPTH``) and subspace iteration at scikit-learn's
+    steps, which measured equally accurate (``python -m bench.lowrank``).  Both make
+    2q + 2 products with ``size`` columns; block Krylov adds about
+    3 m D^2 + n D^2 flops (orthonormalization, Rayleigh-Ritz) for its D =
+    size (q + 1) columns, subspace iteration 4 (q + 1) (m + n) size^2.
+    Dense A: the products dominate and block Krylov needs fewer of them; sparse A
+    with few nonzeros per row: the dense work decides."""
+    m, n = op.shape
+    depth = KRYLOV_DEPTH if maxiter is None else maxiter
+    steps = _subspace_steps(k, op.shape) if maxiter is None else maxiter
+    D = size * (depth + 1)
+    if D >= min(m, n):
+        return "subspace"
+    flops = _product_flops(op) * size
+    krylov = (2 * depth + 2) * flops + 3.0 * m * D**2 + n * D**2
+    subspace = (2 * steps + 2) * flops + 4.0 * (steps + 1) * (m + n) * size**2
+    return "krylov" if krylov <= subspace else "subspace"
 
 
 def _test_block(op: Operand, size: int, test_matrix: str, rng: np.random.Generator):
@@ -96,6 +127,31 @@ def _rayleigh_ritz(xp, Q, Z):
     :math:`Q B`, all D of them."""
     V, s, Wt = xp.linalg.svd(Z, full_matrices=False)
     return Q @ Wt.mT, s, V.mT
+
+
+#: the Gram route of ``_top_ritz`` serves when sigma_k / sigma_1 is at least this
+GRAM_SPREAD = 0.03
+
+
+def _top_ritz(xp, Q, Z, k: int):
+    r"""The top k of ``_rayleigh_ritz``, from the eigendecomposition of the D x D Gram
+    matrix :math:`Z^T Z = B B^T` in float64 when the top k singular values lie within
+    a factor 1/``GRAM_SPREAD`` of each other: a singular value then carries a relative
+    error of at most :math:`\epsilon_{64} (\sigma_1/\sigma_k)^2 \approx 10^3
+    \epsilon_{64}`, and the cost is one product of Z with itself instead of an SVD of
+    the tall Z (the bottleneck when n is large, as for a wide sparse A).  A wider
+    spread takes the SVD."""
+    Z64 = xp.astype(Z, xp.float64)
+    theta, W = xp.linalg.eigh(Z64.mT @ Z64)
+    theta, W = xp.flip(theta), xp.flip(W, axis=1)
+    top = to_host(theta[:k]).astype(np.float64)
+    if not top[-1] >= GRAM_SPREAD ** 2 * top[0] > 0:
+        U, s, Vt = _rayleigh_ritz(xp, Q, Z)
+        return U[:, :k], s[:k], Vt[:k, :]
+    s = xp.sqrt(theta[:k])
+    W = xp.astype(W[:, :k], Z.dtype)
+    V = (Z @ W) / xp.astype(s, Z.dtype)[None, :]
+    return Q @ W, xp.astype(s, Z.dtype), V.mT
 
 
 def _signs(xp, U, Vt):
@@ -183,9 +239,12 @@ def svd(A, k: int | None = None, *, tol: float | None = None, method: str = "aut
         :math:`\|A - U_r \Sigma_r V_r^T\|_2 \le \mathrm{tol}\,\|A\|_2` certified by the
         error bound (method ``"adaptive"``).
     method : {"auto", "krylov", "subspace", "adaptive"}, default="auto"
-        ``"auto"`` is ``"adaptive"`` with ``tol``, else ``"krylov"`` (the most accurate
-        per pass on every spectrum measured, docs/lowrank.md), or ``"subspace"`` when
-        the Krylov space would not be smaller than min(m, n).
+        ``"auto"`` is ``"adaptive"`` with ``tol``, else the cheaper in flops of
+        ``"krylov"`` (depth 3) and ``"subspace"`` (scikit-learn's steps), which are
+        equally accurate on every matrix measured (docs/lowrank.md): block Krylov on
+        dense A and operators, subspace iteration on sparse A with few nonzeros per
+        row, where block Krylov's orthonormalization would cost more than its saved
+        products.
     oversample : int, default=10
         Extra columns p of the block (l = k + p).
     maxiter : int, optional
@@ -250,8 +309,7 @@ def svd(A, k: int | None = None, *, tol: float | None = None, method: str = "aut
         return _adaptive(op, k, tol, oversample, maxiter, test_matrix, rng)
     size = min(k + oversample, m, n)
     if method == "auto":
-        depth = KRYLOV_DEPTH if maxiter is None else maxiter
-        method = "krylov" if size * (depth + 1) < min(m, n) else "subspace"
+        method = _choose_method(op, size, k, maxiter)
     if method == "krylov":
         depth = KRYLOV_DEPTH if maxiter is None else maxiter
         depth = min(depth, max(min(m, n) // size - 1, 0))
@@ -259,8 +317,7 @@ def svd(A, k: int | None = None, *, tol: float | None = None, method: str = "aut
     else:
         Q, Z = _subspace(op, size, _subspace_steps(k, op.shape) if maxiter is None
                          else maxiter, test_matrix, rng)
-    U, s, Vt = _rayleigh_ritz(op.xp, Q, Z)
-    U, s, Vt = U[:, :k], s[:k], Vt[:k, :]
+    U, s, Vt = _top_ritz(op.xp, Q, Z, k)
     U, Vt = _signs(op.xp, U, Vt)
     bound = _error_bound(op, U, s, Vt, rng) if estimate_error else math.nan
     message = (f"rank {k} by {method} iteration: {op.n_passes} passes over A"
@@ -280,7 +337,7 @@ def _adaptive(op: Operand, k, tol: float, oversample: int, maxiter, test_matrix,
     depth_cap = ADAPTIVE_DEPTH if maxiter is None else maxiter
     Qb = orthonormalize(_test_block(op, block, test_matrix, rng), xp)
     blocks, products = [Qb], []
-    status, rank, bound = Status.MAXITER, None, math.inf
+    status, rank, bound, checked = Status.MAXITER, None, math.inf, 0
     for depth in range(depth_cap + 1):
         Z = op.rmatmat(Qb)
         products.append(Z)
@@ -291,7 +348,8 @@ def _adaptive(op: Operand, k, tol: float, oversample: int, maxiter, test_matrix,
         target = tol * s_host[0]
         full = D + block > min(m, n) or depth == depth_cap
         capped = k is not None and D > k and s_host[k] > target
-        if s_host[-1] <= target or full or capped:
+        if (s_host[-1] <= target and D >= RECHECK * checked) or full or capped:
+            checked = D
             # the basis may already hold every direction above the target: bound the
             # part of A outside it, E_Q = A - Q Q^T A, and pick the smallest rank
             def times(X, Q=Q, Zall=Zall):
@@ -301,7 +359,8 @@ def _adaptive(op: Operand, k, tol: float, oversample: int, maxiter, test_matrix,
                 return op.rmatmat(Y) - Zall @ (Q.mT @ Y)
 
             outside, _ = residual_bound(times, times_transpose,
-                                        op.gaussian(n, N_PROBES, rng), xp)
+                                        op.gaussian(n, N_PROBES, rng), xp,
+                                        give_up_above=target)
             tail = np.append(s_host, 0.0)
             total = np.sqrt(outside ** 2 + tail ** 2)  # error of rank r: total[r]
             limit = D if k is None else min(k, D)
