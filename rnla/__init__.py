@@ -8,9 +8,8 @@ numba (CPU) backend.
 
 import logging
 
-from rnla import features, sketch
+from rnla import sketch
 from rnla._status import Status
-from rnla.features import FourierFeatureMap, fourier_features
 from rnla.lstsq import LstsqProgress, LstsqResult, lstsq, ridge
 from rnla.sketch import (
     SRHT,
@@ -33,8 +32,11 @@ logging.getLogger("rnla").addHandler(logging.NullHandler())
 #: estimators need scikit-learn, so they load on first access (``rnla.SketchedRidge``)
 _ESTIMATORS = ("SketchedLinearRegression", "SketchedRidge", "QMCFourierFeatures",
                "QMCKernelRidge", "SketchProjection", "RandomizedSVD", "RandomizedPCA")
-#: subpackages loaded on first access, so that ``import rnla`` stays cheap
-_SUBPACKAGES = ("lp", "efficiency", "estimators", "lowrank")
+#: subpackages loaded on first access, so that ``import rnla`` stays cheap (the feature
+#: maps need scipy.stats and scipy.special, which cost more than numpy and scipy.sparse)
+_SUBPACKAGES = ("lp", "efficiency", "estimators", "lowrank", "features")
+#: functions of those subpackages re-exported here, also loaded on first access
+_LAZY = {"FourierFeatureMap": "features", "fourier_features": "features"}
 
 
 def __getattr__(name: str):
@@ -44,11 +46,13 @@ def __getattr__(name: str):
         return getattr(importlib.import_module("rnla.estimators"), name)
     if name in _SUBPACKAGES:
         return importlib.import_module(f"rnla.{name}")
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"rnla.{_LAZY[name]}"), name)
     raise AttributeError(f"module 'rnla' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_ESTIMATORS) | set(_SUBPACKAGES))
+    return sorted(set(globals()) | set(_ESTIMATORS) | set(_SUBPACKAGES) | set(_LAZY))
 
 
 __all__ = [

@@ -7,8 +7,10 @@ co-range sketch :math:`X = \Upsilon A` (r x n) and the core sketch
 error bound.  Then :math:`Q = \mathrm{orth}(Y)`, :math:`P = \mathrm{orth}(X^T)`,
 :math:`C = (\Phi Q)^+ Z ((\Psi P)^+)^T` and :math:`A \approx Q C P^T`, truncated to
 rank k by the SVD of the r x r matrix C.  :math:`\Upsilon`, :math:`\Phi` and
-:math:`\Theta` are rnla Gaussian sketches, drawn from counter-based streams at each
-block's global rows, so the result does not depend on how the rows are blocked.
+:math:`\Theta` are rnla sketches (sparse sign embeddings for the first two, cheap to
+apply, unless A has fewer than 16 s rows; Gaussian for the error probes), drawn from
+counter-based streams at each block's global rows, so the result does not depend on
+how the rows are blocked.
 
 The error bound is Halko, Martinsson and Tropp's (2011, Lemma 4.1) on the rows of
 :math:`\Theta(A - \hat A) = W - (\Theta U)\Sigma V^T`: it needs no second read, and
@@ -20,7 +22,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import os
 from collections.abc import Iterable
 
 import numpy as np
@@ -29,50 +30,52 @@ import scipy.sparse as sp
 
 from rnla._random import SeedLike, as_generator
 from rnla._status import Status
-from rnla._validation import check_host, check_int, check_matrix
-from rnla.backend import is_dask
+from rnla._validation import check_host, check_int, check_matrix, float_dtype
+from rnla.backend import Engine, is_dask
 from rnla.lowrank._estimate import CONFIDENCE, N_PROBES
+from rnla.lowrank._operator import namespace_of, orthonormalize
 from rnla.lowrank._result import SVDResult
-from rnla.sketch import GaussianSketch
+from rnla.sketch import GaussianSketch, SparseSign
 
-__all__ = ["single_pass_svd", "row_blocks"]
+__all__ = ["single_pass_svd"]
 
+#: the sketches are numpy arrays, whatever the input
+ENGINE = Engine("host", np)
 #: rows per block when the rows of an in-memory matrix or a memmap are streamed
 BLOCK_BYTES = 32 * 2**20
 
 
-def row_blocks(A, block_rows: int | None = None):
-    """The row blocks ``(row_offset, block)`` of a numpy array, memmap, scipy.sparse
-    matrix or Dask array, each read once (a Dask array's row chunks, computed a few at
-    a time, as many as there are CPUs).
-
-    Parameters
-    ----------
-    A : ndarray, memmap, scipy.sparse matrix or Dask array of shape (m, n)
-    block_rows : int, optional
-        Rows per block (not for Dask: its chunks are the blocks); default about
-        32 MiB of rows.
-
-    Yields
-    ------
-    (int, ndarray or sparse matrix)
-    """
-    if is_dask(A):
-        import dask
-
-        starts = np.concatenate([[0], np.cumsum(A.chunks[0])])
-        batch = max(os.cpu_count() or 1, 1)
-        for first in range(0, len(A.chunks[0]), batch):
-            indices = range(first, min(first + batch, len(A.chunks[0])))
-            for i, block in zip(indices, dask.compute(*[A.blocks[i] for i in indices]),
-                                strict=True):
-                yield int(starts[i]), block
-        return
+def _row_blocks(A, block_rows: int | None):
+    """``(row_offset, block)`` pairs of an in-memory matrix or memmap, about
+    ``BLOCK_BYTES`` per block unless ``block_rows`` says."""
     m, n = A.shape
     if block_rows is None:
         block_rows = max(1, BLOCK_BYTES // max(8 * n, 1))
     for r0 in range(0, m, block_rows):
         yield r0, A[r0:r0 + block_rows]
+
+
+def _sketch_block(block, r0: int, sketches) -> tuple:
+    """What rows ``r0...`` contribute: ``(block Omega, Upsilon_rows block,
+    Phi_rows block Psi^T, Theta_rows block)``."""
+    Omega, Psi, co_range, core_left, probes = sketches
+    dense = block.toarray() if sp.issparse(block) else block
+    return (np.asarray(block @ Omega), co_range.apply_rows(dense, r0),
+            core_left.apply_rows(dense, r0) @ Psi, probes.apply_rows(dense, r0))
+
+
+def _dask_parts(A, sketches) -> list:
+    """The contributions of a Dask array's row chunks, computed in parallel by Dask, each
+    chunk read once and nothing persisted."""
+    import dask
+
+    starts = np.concatenate([[0], np.cumsum(A.chunks[0])]).astype(int)
+
+    def part(block, r0):
+        return (r0, _sketch_block(check_matrix(block, "A"), r0, sketches))
+
+    return list(dask.compute(*[dask.delayed(part, pure=True)(A.blocks[i], int(starts[i]))
+                               for i in range(len(A.chunks[0]))]))
 
 
 def _shape_of(A, shape):
@@ -94,6 +97,41 @@ def _shape_of(A, shape):
                                    for s in shape)):
         raise ValueError(f"`shape` must be two positive ints (m, n); got {shape!r}")
     return (int(shape[0]), int(shape[1])), False
+
+
+def _stream_parts(blocks, m: int, n: int, seen: np.ndarray, sketches):
+    """The contributions of a stream of ``(row_offset, block)`` pairs, each checked,
+    and the working dtype (that of the first block)."""
+    drawn, dtype = None, None
+
+    def generate():
+        nonlocal drawn, dtype
+        for count, pair in enumerate(blocks):
+            try:
+                r0, block = pair
+            except (TypeError, ValueError):
+                raise TypeError(f"`A`: item {count} of the stream is not a (row_offset, "
+                                f"block) pair; got {type(pair).__name__}") from None
+            block = check_matrix(block, f"block {count} of A")
+            if block.shape[1] != n:
+                raise ValueError(f"`A`: block {count} has {block.shape[1]} columns; "
+                                 f"expected {n}")
+            if not isinstance(r0, numbers.Integral) or not 0 <= r0 <= m - block.shape[0]:
+                raise ValueError(f"`A`: block {count} has row_offset {r0!r}; expected an "
+                                 f"int in [0, {m - block.shape[0]}] for {block.shape[0]} "
+                                 "rows")
+            if seen[r0:r0 + block.shape[0]].any():
+                raise ValueError(f"`A`: block {count} repeats rows already read (rows "
+                                 f"{r0}..{r0 + block.shape[0] - 1}); every row must come "
+                                 "exactly once")
+            seen[r0:r0 + block.shape[0]] = True
+            if drawn is None:
+                dtype = np.dtype(block.dtype)
+                drawn = sketches(dtype)
+            yield int(r0), _sketch_block(block, int(r0), drawn)
+
+    parts = list(generate())
+    return parts, dtype
 
 
 def single_pass_svd(A, k: int, *, shape: tuple[int, int] | None = None,
@@ -154,52 +192,42 @@ def single_pass_svd(A, k: int, *, shape: tuple[int, int] | None = None,
     s = min(2 * r + 1 if core_size is None else
             check_int(core_size, "core_size", low=r), m, n)
     rng = as_generator(rng)
-    blocks = row_blocks(A, block_rows) if whole else A
-    Omega = Psi = None
-    co_range = GaussianSketch(r, m, rng=rng)
-    core_left = GaussianSketch(s, m, rng=rng)
+    # sparse sign embeddings are cheap to apply; on a few rows they can be rank
+    # deficient, where the Gaussian sketches are not
+    kind = SparseSign if m >= 16 * s else GaussianSketch
+    co_range, core_left = kind(r, m, rng=rng), kind(s, m, rng=rng)
     probes = GaussianSketch(N_PROBES, m, rng=rng)
+    Omega_host, Psi_host = rng.standard_normal((n, r)), rng.standard_normal((n, s))
     seen = np.zeros(m, dtype=bool)
-    for count, pair in enumerate(blocks):
-        try:
-            r0, block = pair
-        except (TypeError, ValueError):
-            raise TypeError(f"`A`: item {count} of the stream is not a (row_offset, block) "
-                            f"pair; got {type(pair).__name__}") from None
-        block = check_matrix(block, f"block {count} of A")
-        if block.shape[1] != n:
-            raise ValueError(f"`A`: block {count} has {block.shape[1]} columns; expected "
-                             f"{n}")
-        if not isinstance(r0, numbers.Integral) or not 0 <= r0 <= m - block.shape[0]:
-            raise ValueError(f"`A`: block {count} has row_offset {r0!r}; expected an int "
-                             f"in [0, {m - block.shape[0]}] for {block.shape[0]} rows")
-        rows = slice(int(r0), int(r0) + block.shape[0])
-        if seen[rows].any():
-            raise ValueError(f"`A`: block {count} repeats rows already read (rows "
-                             f"{r0}..{rows.stop - 1}); every row must come exactly once")
-        seen[rows] = True
-        if Omega is None:
-            dtype = np.dtype(block.dtype)
-            Omega = rng.standard_normal((n, r)).astype(dtype)
-            Psi = rng.standard_normal((n, s)).astype(dtype)
-            Y = np.empty((m, r), dtype=dtype)
-            X = np.zeros((r, n), dtype=dtype)
-            Z = np.zeros((s, s), dtype=dtype)
-            W = np.zeros((N_PROBES, n), dtype=dtype)
-        dense = block.toarray() if sp.issparse(block) else block
-        Y[rows] = block @ Omega
-        X += co_range.apply_rows(dense, rows.start)
-        Z += core_left.apply_rows(np.asarray(block @ Psi), rows.start)
-        W += probes.apply_rows(dense, rows.start)
+    Y = X = Z = W = None
+
+    def sketches(dtype):
+        return (Omega_host.astype(dtype), Psi_host.astype(dtype), co_range, core_left,
+                probes)
+
+    if is_dask(A):
+        dtype = float_dtype(A.dtype, "A")
+        parts = _dask_parts(A, sketches(dtype))
+        seen[:] = True
+    else:
+        parts, dtype = _stream_parts(_row_blocks(A, block_rows) if whole else A, m, n,
+                                     seen, sketches)
+    for r0, (Y_part, X_part, Z_part, W_part) in parts:
+        if Y is None:
+            Y = np.empty((m, r), dtype=Y_part.dtype)
+            X, Z, W = X_part, Z_part, W_part
+        else:
+            X, Z, W = X + X_part, Z + Z_part, W + W_part
+        Y[r0:r0 + Y_part.shape[0]] = Y_part
     if not seen.all():
         raise ValueError(f"`A`: the stream left {int(np.count_nonzero(~seen))} of {m} rows "
                          f"unread (first: row {int(np.argmin(seen))})")
     if not (np.isfinite(Y).all() and np.isfinite(X).all()):
         raise ValueError("`A` must contain only finite values; got NaN or inf")
-    Q, _ = np.linalg.qr(Y)
-    P, _ = np.linalg.qr(X.T)
+    xp = namespace_of(ENGINE)
+    Q, P = orthonormalize(Y, xp), orthonormalize(X.T, xp)
     C = sla.lstsq(core_left @ Q, Z)[0]
-    C = sla.lstsq(Psi.T @ P, C.T)[0].T
+    C = sla.lstsq(Psi_host.T.astype(dtype) @ P, C.T)[0].T
     Uc, sigma, Vct = np.linalg.svd(C)
     U, sigma, Vt = Q @ Uc[:, :k], sigma[:k], Vct[:k] @ P.T
     flip = np.where(Vt.max(axis=1) >= -Vt.min(axis=1), 1.0, -1.0).astype(dtype)
