@@ -64,6 +64,7 @@ class _SketchedLinearModel(RegressorMixin, BaseEstimator):
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], y_numeric=True,
                              multi_output=True, dtype=[np.float64, np.float32])
         n, d = X.shape
+        y = np.asarray(y, dtype=X.dtype)  # as scikit-learn's Ridge: coef_ in X's dtype
         penalty = self._penalty(d)
         if sample_weight is not None:
             w = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)

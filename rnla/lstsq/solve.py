@@ -108,6 +108,20 @@ def _penalty(alpha, d: int, engine: Engine) -> np.ndarray | None:
     return penalty if penalty.any() else None
 
 
+def _warn_if_narrowed(dtype: np.dtype, b) -> None:
+    """numpy would promote float32 A and float64 b to float64; rnla keeps A's float32
+    (promoting A would copy it and double the cost of every product, the cost the
+    caller chose float32 to avoid): say so, once per call."""
+    wide = getattr(b, "dtype", None)
+    if dtype != np.float32 or wide is None:
+        return
+    if str(wide) == "float64":
+        warnings.warn("`A` is float32 and `b` float64: rnla solves in A's dtype and "
+                      "returns float32 x (numpy.linalg.lstsq would promote to float64); "
+                      "pass A.astype(numpy.float64) for a float64 solution, or b as "
+                      "float32 to silence this", UserWarning, stacklevel=4)
+
+
 def _solve(A, b, alpha, method, sketch, sketch_size, solver, tol, maxiter, x0, rng, rcond,
            refresh, callback) -> LstsqResult:
     """Validate once, in the engine of the call, then run the path ``method`` names."""
@@ -121,6 +135,7 @@ def _solve(A, b, alpha, method, sketch, sketch_size, solver, tol, maxiter, x0, r
     n, d = A.shape
     if engine.kind == "dask":
         A = A.rechunk({1: -1})
+    _warn_if_narrowed(dtype, b)
     B, was_vector = engine.columns(b, n, "b", like=A)
     penalty = _penalty(alpha, d, engine)
     check_option(method, "method", METHODS)

@@ -256,3 +256,20 @@ def test_condition_estimate_means_cond_of_a_r_inverse_on_every_path(rng):
                for solver in ("cg", "lsqr", "lsmr")}
     assert 2.0 <= min(figures.values()) and max(figures.values()) <= 4.0, figures
     assert max(figures.values()) / min(figures.values()) <= 1.35, figures
+
+
+def test_float32_a_with_float64_b_warns_and_keeps_float32():
+    """numpy would promote to float64; rnla keeps A's dtype and says so
+    (docs/conventions.md)."""
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((400, 5)).astype(np.float32)
+    b = rng.standard_normal(400)
+    with pytest.warns(UserWarning, match="float32"):
+        res = rnla.lstsq(A, b, rng=0)
+    assert res.x.dtype == np.float32
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rnla.lstsq(A, b.astype(np.float32), rng=0)
+        rnla.lstsq(A.astype(np.float64), b, rng=0)
