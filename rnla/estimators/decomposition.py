@@ -11,8 +11,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from rnla.estimators._array_api import array_api_namespace, float_dtypes
-from rnla.lowrank import svd
+from rnla.estimators._array_api import array_api_namespace, float_dtypes, refuse_array_api
+from rnla.lowrank import SinglePassSketch, svd
 from rnla.lowrank.singular import METHODS
 
 __all__ = ["RandomizedSVD", "RandomizedPCA"]
@@ -119,6 +119,10 @@ class RandomizedSVD(_RandomizedDecomposition):
     n_components_ : int
     n_passes_ : int
         Reads of X the fit made.
+    n_samples_seen_ : int
+        Rows folded in by ``partial_fit``.
+    sketch_ : rnla.lowrank.SinglePassSketch
+        The sketches ``partial_fit`` fills.
 
     Examples
     --------
@@ -169,6 +173,8 @@ class RandomizedSVD(_RandomizedDecomposition):
         -------
         ndarray of shape (n_samples, n_components)
         """
+        if hasattr(self, "sketch_"):  # fit starts afresh after partial_fit
+            del self.sketch_
         X, xp, res = self._decompose(X)
         Z = res.U * res.s[None, :]
         variances = _column_variances(Z, xp)
@@ -176,6 +182,56 @@ class RandomizedSVD(_RandomizedDecomposition):
         self.explained_variance_ = variances
         self.explained_variance_ratio_ = variances / total if total > 0 else variances * 0
         return Z
+
+    def partial_fit(self, X, y=None):
+        r"""Fold in a batch of rows: the SVD of all rows seen so far from one read of
+        each (:class:`rnla.lowrank.SinglePassSketch`), without storing them.
+
+        ``n_iter``, ``tol`` and ``method`` do not apply (one pass admits no power
+        steps); ``explained_variance_`` is :math:`s_i^2 / n - (\mu^T v_i)^2` from the
+        running column means, as accurate as the singular values on centered data (a
+        large mean makes it a difference of large numbers).  ``fit`` starts afresh.
+        numpy and scipy.sparse input only.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self
+        """
+        first = not hasattr(self, "sketch_")
+        if first:
+            self._validate_params()
+        refuse_array_api(self, X)
+        X = validate_data(self, X, accept_sparse=["csr", "csc"],
+                          dtype=[np.float64, np.float32], reset=first)
+        if first:
+            k = _rank(self, (max(X.shape[0], X.shape[1]), X.shape[1]))
+            seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+            self.sketch_ = SinglePassSketch(X.shape[1], k, dtype=X.dtype, rng=seed)
+            self.n_samples_seen_ = 0
+            self._sums = np.zeros((2, X.shape[1]))
+        self.sketch_.add(X)
+        self.n_samples_seen_ += X.shape[0]
+        self._sums += [np.asarray(X.sum(axis=0)).ravel(),
+                       np.asarray((X.multiply(X) if sp.issparse(X) else X * X)
+                                  .sum(axis=0)).ravel()]
+        s, Vt, _ = self.sketch_.svd()
+        self.components_, self.singular_values_ = Vt, s
+        self.n_components_ = self._n_features_out = int(s.shape[0])
+        self.n_passes_ = 1
+        count = self.n_samples_seen_
+        mean = self._sums[0] / count
+        total = float(np.sum(self._sums[1] / count - mean ** 2))
+        variances = np.clip(s.astype(np.float64) ** 2 / count - (Vt @ mean) ** 2, 0.0, total)
+        self.explained_variance_ = variances.astype(X.dtype)
+        self.explained_variance_ratio_ = (variances / total if total > 0 else
+                                          variances * 0).astype(X.dtype)
+        return self
 
     def transform(self, X):
         """``X V``.

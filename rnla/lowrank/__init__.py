@@ -9,10 +9,10 @@ with its ``confidence`` and its cost in ``n_passes`` and ``n_matvecs``.
 """
 
 from rnla.lowrank._result import EighResult, InterpolativeResult, SVDResult
-from rnla.lowrank.single_pass import single_pass_svd
+from rnla.lowrank.single_pass import SinglePassSketch, single_pass_svd
 from rnla.lowrank.singular import range_finder, svd
 from rnla.lowrank.skeleton import interpolative
 from rnla.lowrank.symmetric import eigh, nystrom
 
 __all__ = ["svd", "range_finder", "eigh", "nystrom", "interpolative", "single_pass_svd",
-           "SVDResult", "EighResult", "InterpolativeResult"]
+           "SinglePassSketch", "SVDResult", "EighResult", "InterpolativeResult"]

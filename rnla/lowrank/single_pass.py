@@ -37,7 +37,7 @@ from rnla.lowrank._operator import namespace_of, orthonormalize
 from rnla.lowrank._result import SVDResult
 from rnla.sketch import GaussianSketch, SparseSign
 
-__all__ = ["single_pass_svd"]
+__all__ = ["single_pass_svd", "SinglePassSketch"]
 
 #: the sketches are numpy arrays, whatever the input
 ENGINE = Engine("host", np)
@@ -97,6 +97,116 @@ def _shape_of(A, shape):
                                    for s in shape)):
         raise ValueError(f"`shape` must be two positive ints (m, n); got {shape!r}")
     return (int(shape[0]), int(shape[1])), False
+
+
+def _core(phi_q, Z, psi_p, k: int):
+    r"""``(Uc, sigma, Vc^T)``, the top k of the SVD of the core
+    :math:`C = (\Phi Q)^+ Z ((\Psi P)^+)^T`."""
+    C = sla.lstsq(phi_q, Z)[0]
+    C = sla.lstsq(psi_p, C.T)[0].T
+    Uc, sigma, Vct = np.linalg.svd(C)
+    return Uc[:, :k], sigma[:k], Vct[:k]
+
+
+def _flip(Vt) -> np.ndarray:
+    """Signs that make each row's entry of largest magnitude positive."""
+    return np.where(Vt.max(axis=1) >= -Vt.min(axis=1), 1.0, -1.0).astype(Vt.dtype)
+
+
+def _bound(residual) -> float:
+    r"""The bound on ``||A - U S Vt||_2`` from the rows of :math:`\Theta(A - U S V^T)`,
+    :math:`\Theta` a Gaussian sketch scaled by 1/sqrt(10) (rescaled here)."""
+    c = (1.0 / (1.0 - CONFIDENCE)) ** (1.0 / N_PROBES) * math.sqrt(2.0 / math.pi)
+    return c * math.sqrt(N_PROBES) * float(np.linalg.norm(residual, axis=1).max())
+
+
+class SinglePassSketch:
+    r"""The sketches of :func:`single_pass_svd` filled batch by batch of rows, for an
+    SVD of all the rows seen so far without storing them or the range sketch
+    (``RandomizedSVD.partial_fit``).
+
+    Keeps :math:`X = \Upsilon A`, :math:`Z = \Phi A \Psi^T`, :math:`W = \Theta A` and,
+    of the range sketch :math:`Y = A\Omega`, only :math:`Y^T Y`, :math:`\Phi Y` and
+    :math:`\Theta Y`: with :math:`Y^T Y = E \Lambda E^T`, :math:`Q = Y E
+    \Lambda^{-1/2}` is never formed, so the right factors and singular values come
+    out, not U.  Storage: :math:`(2r + 10) n + s^2 + r^2 + (s + 10) r` numbers.
+
+    Parameters
+    ----------
+    n : int
+        Columns of A.
+    k : int
+        The rank.
+    dtype : float32 or float64
+    rng : int, Generator, SeedSequence, RandomState or None
+    """
+
+    #: the row index space of the counter-based sketches (rows are numbered as they come)
+    ROWS = 2**62
+
+    def __init__(self, n: int, k: int, dtype=np.float64, rng: SeedLike = None):
+        rng = as_generator(rng)
+        self.k = check_int(k, "k", low=1, high=n)
+        self.r = r = min(2 * k + 1, n)
+        self.s = s = min(2 * r + 1, n)
+        self.dtype = np.dtype(dtype)
+        self.sketches = (rng.standard_normal((n, r)).astype(dtype),
+                         rng.standard_normal((n, s)).astype(dtype),
+                         GaussianSketch(r, self.ROWS, rng=rng),
+                         GaussianSketch(s, self.ROWS, rng=rng),
+                         GaussianSketch(N_PROBES, self.ROWS, rng=rng))
+        self.rows = 0
+        self.gram = np.zeros((r, r))
+        self.phi_y = np.zeros((s, r))
+        self.theta_y = np.zeros((N_PROBES, r))
+        self.X = np.zeros((r, n))
+        self.Z = np.zeros((s, s))
+        self.W = np.zeros((N_PROBES, n))
+
+    def add(self, block) -> None:
+        """Fold in the next rows (a validated 2-D array or sparse matrix of n columns).
+
+        Parameters
+        ----------
+        block : ndarray or scipy.sparse matrix of shape (rows, n)
+        """
+        _, _, _, core_left, probes = self.sketches
+        Y, X, Z, W = _sketch_block(block, self.rows, self.sketches)
+        self.gram += Y.T @ Y
+        self.phi_y += core_left.apply_rows(Y, self.rows)
+        self.theta_y += probes.apply_rows(Y, self.rows)
+        self.X += X
+        self.Z += Z
+        self.W += W
+        self.rows += block.shape[0]
+
+    def svd(self) -> tuple[np.ndarray, np.ndarray, float]:
+        """``(s, Vt, error_estimate)`` of the rows seen so far.
+
+        Returns
+        -------
+        (ndarray of shape (k,), ndarray of shape (k, n), float)
+        """
+        k = min(self.k, self.rows)
+        lam, E = np.linalg.eigh(self.gram)
+        keep = lam > lam.max() * self.r * np.finfo(self.dtype).eps if lam.max() > 0 else \
+            np.zeros(lam.size, dtype=bool)
+        if not keep.any():
+            return np.zeros(self.k, self.dtype), np.eye(self.k, self.X.shape[1],
+                                                        dtype=self.dtype), 0.0
+        M = E[:, keep] / np.sqrt(lam[keep])  # Q = Y M has orthonormal columns
+        P = np.linalg.qr(self.X.T)[0]
+        k = min(k, int(keep.sum()))
+        Uc, sigma, Vt = _core(self.phi_y @ M, self.Z, self.sketches[1].T.astype(float) @ P, k)
+        Vt = Vt @ P.T
+        flip = _flip(Vt)
+        Uc, Vt = Uc * flip, Vt * flip[:, None]
+        bound = _bound(self.W - ((self.theta_y @ M @ Uc) * sigma) @ Vt)
+        if k < self.k:  # fewer rows than the rank: zero singular values, any orthonormal rest
+            basis = np.linalg.qr(np.vstack([Vt, np.eye(self.k, Vt.shape[1])]).T)[0].T
+            Vt = np.vstack([Vt, basis[k:self.k]])
+            sigma = np.concatenate([sigma, np.zeros(self.k - k)])
+        return sigma.astype(self.dtype), Vt.astype(self.dtype), bound
 
 
 def _stream_parts(blocks, m: int, n: int, seen: np.ndarray, sketches):
@@ -226,15 +336,11 @@ def single_pass_svd(A, k: int, *, shape: tuple[int, int] | None = None,
         raise ValueError("`A` must contain only finite values; got NaN or inf")
     xp = namespace_of(ENGINE)
     Q, P = orthonormalize(Y, xp), orthonormalize(X.T, xp)
-    C = sla.lstsq(core_left @ Q, Z)[0]
-    C = sla.lstsq(Psi_host.T.astype(dtype) @ P, C.T)[0].T
-    Uc, sigma, Vct = np.linalg.svd(C)
-    U, sigma, Vt = Q @ Uc[:, :k], sigma[:k], Vct[:k] @ P.T
-    flip = np.where(Vt.max(axis=1) >= -Vt.min(axis=1), 1.0, -1.0).astype(dtype)
+    Uc, sigma, Vt = _core(core_left @ Q, Z, Psi_host.T.astype(dtype) @ P, k)
+    U, Vt = Q @ Uc, Vt @ P.T
+    flip = _flip(Vt)
     U, Vt = U * flip, Vt * flip[:, None]
-    residual = (W - ((probes @ U) * sigma) @ Vt) * math.sqrt(N_PROBES)  # standard Gaussian rows
-    c = (1.0 / (1.0 - CONFIDENCE)) ** (1.0 / N_PROBES) * math.sqrt(2.0 / math.pi)
-    bound = c * float(np.linalg.norm(residual, axis=1).max())
+    bound = _bound(W - ((probes @ U) * sigma) @ Vt)
     if is_dask(A):
         import dask.array as da
 

@@ -70,3 +70,37 @@ def test_tol_finds_rank(rng):
     X = _data(rng)  # singular values 0.8^i of the centered part
     pca = RandomizedPCA(n_components=None, tol=0.8 ** 10 * 1.0001, random_state=0).fit(X)
     assert 10 <= pca.n_components_ <= 11
+
+
+def test_partial_fit_is_the_single_pass_svd_of_all_batches(rng):
+    X = _data(rng, m=900)
+    batched = RandomizedSVD(n_components=6, random_state=0)
+    for r0 in range(0, 900, 200):
+        batched.partial_fit(X[r0:r0 + 200])
+    assert batched.n_samples_seen_ == 900
+    exact = np.linalg.svd(X, compute_uv=False)
+    # one pass, no power steps: by Weyl, each value within ||X - U S Vt||_2 of the true
+    # one, which the sketch's bound exceeds (probability 0.99; fixed seed)
+    bound = batched.sketch_.svd()[2]
+    assert np.abs(batched.singular_values_ - exact[:6]).max() <= bound
+    V = batched.components_
+    np.testing.assert_allclose(V @ V.T, np.eye(6), atol=1e-10)
+    projected = np.linalg.norm(X - X @ V.T @ V, 2)
+    assert projected <= 3 * exact[6]
+    # explained variance from sigma^2 / n - (mean . v)^2: well conditioned on centered
+    # data (a large mean makes it a difference of large numbers)
+    Xc = X - X.mean(axis=0)
+    centered = RandomizedSVD(n_components=6, random_state=0)
+    for r0 in range(0, 900, 200):
+        centered.partial_fit(Xc[r0:r0 + 200])
+    ref = TruncatedSVD(n_components=6, algorithm="arpack").fit(Xc)
+    np.testing.assert_allclose(centered.explained_variance_ratio_[:2],
+                               ref.explained_variance_ratio_[:2], rtol=0.05)
+    # sparse batches give the same sketches as dense ones
+    sparse = RandomizedSVD(n_components=6, random_state=0)
+    for r0 in range(0, 900, 200):
+        sparse.partial_fit(sp.csr_array(X[r0:r0 + 200]))
+    np.testing.assert_allclose(sparse.singular_values_, batched.singular_values_, rtol=0,
+                               atol=1e-12 * batched.singular_values_[0])
+    with pytest.raises(ValueError, match="features"):
+        batched.partial_fit(X[:10, :20])
