@@ -49,10 +49,13 @@ class Operand:
         self.n_passes = 0
         self.n_matvecs = 0
         self.mean = None
+        self._normal = None
         if center:
             m = self.shape[0]
             ones = self.xp.ones((m, 1), dtype=self.dtype, **self._device())
             self.mean = self._rmatmat(ones)[:, 0] / m
+            if engine.kind == "dask":  # a small result, computed in its one pass
+                self.mean = engine.compute(self.mean)[0]
             self._count(1)
 
     def _device(self) -> dict:
@@ -91,6 +94,20 @@ class Operand:
         if self.mean is not None:
             Z = Z - self.mean[:, None] * self.xp.sum(Y, axis=0)[None, :]
         return Z
+
+    def gram(self, V):
+        """:math:`A^T A V` (of the centered matrix with a mean) as a host float64 array,
+        from the engine's fused normal pass: one read of A (on Dask one pass over the
+        chunks) for V of shape (n, b), a small host array."""
+        if self._normal is None:
+            self._normal = self.engine.normal_residual(self.A)
+        self._count(V.shape[1])
+        V = np.asarray(V, dtype=np.float64)
+        G = -self._normal(V)[0]
+        if self.mean is not None:
+            mean = np.asarray(self.engine.compute(self.mean)[0], dtype=np.float64)
+            G = G - self.shape[0] * np.outer(mean, mean @ V)
+        return G
 
     def sketch_columns(self, S):
         """``A S^T`` for a sketch S of shape (b, n): the test matrix of a range finder
@@ -139,6 +156,9 @@ def operand_of(A, *, what: str, center: bool = False, serves=("host", "xp"),
     Operand
     """
     engine = engine_of(A=A, serves=serves, what=what)
+    if engine.kind == "dask":
+        A = engine.matrix(A, "A").rechunk({1: -1})  # whole rows per chunk: fused passes
+        return Operand(A, engine, center=center)
     if isinstance(A, spla.LinearOperator):
         if np.dtype(A.dtype).kind == "c":
             raise TypeError(f"`A` must be real; got a LinearOperator of dtype {A.dtype}")

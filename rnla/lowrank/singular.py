@@ -33,15 +33,15 @@ import numpy as np
 from rnla._random import SeedLike, as_generator
 from rnla._status import Status
 from rnla._validation import check_int, check_option, check_real
-from rnla.backend import to_host
+from rnla.backend import Engine, is_dask, to_host
 from rnla.lowrank._estimate import CONFIDENCE, N_PROBES, residual_bound
-from rnla.lowrank._operator import Operand, check_rank, operand_of, orthonormalize
+from rnla.lowrank._operator import Operand, check_rank, namespace_of, operand_of, orthonormalize
 from rnla.lowrank._result import SVDResult
 from rnla.sketch import make_sketch
 
 __all__ = ["svd", "range_finder", "METHODS", "TEST_MATRICES"]
 
-METHODS = ("auto", "krylov", "subspace", "adaptive")
+METHODS = ("auto", "krylov", "subspace", "adaptive", "normal")
 #: sketch kinds that can serve as the test matrix (leverage sampling needs A itself)
 TEST_MATRICES = ("gaussian", "srht", "sparse_sign", "countsketch", "uniform")
 #: default oversampling p (l = k + p columns), as scikit-learn's randomized_svd
@@ -57,8 +57,8 @@ ADAPTIVE_DEPTH = 40
 SETTLED = 0.25
 #: after a check fails, the next waits until the basis has grown by this factor
 RECHECK = 1.3
-_WHAT = ("rnla.lowrank.svd (a Dask array is read once by rnla.lowrank.single_pass_svd, "
-         "which takes it)")
+#: power steps of method="normal" (one fused pass each)
+NORMAL_STEPS = 4
 
 
 def _subspace_steps(k: int, shape: tuple[int, int]) -> int:
@@ -120,6 +120,20 @@ def _krylov(op: Operand, size: int, depth: int, test_matrix: str, rng):
         blocks.append(Q)
     products.append(op.rmatmat(Q))
     return xp.concat(blocks, axis=1), xp.concat(products, axis=1)
+
+
+def _normal(op: Operand, size: int, steps: int, rng):
+    r"""Subspace iteration on :math:`A^T A` with one fused pass per step,
+    :math:`V \leftarrow \mathrm{orth}(A^T A V)`, then Rayleigh-Ritz on
+    :math:`V^T A^T A V`: ``(V W, theta)``, the right Ritz vectors and the squared
+    Ritz values, decreasing (host arrays)."""
+    xp = namespace_of(Engine("host", np))
+    V = orthonormalize(rng.standard_normal((op.shape[1], size)), xp)
+    for _ in range(steps):
+        V = orthonormalize(op.gram(V), xp)
+    G = V.T @ op.gram(V)
+    theta, W = np.linalg.eigh((G + G.T) / 2)
+    return V @ W[:, ::-1], theta[::-1]
 
 
 def _rayleigh_ritz(xp, Q, Z):
@@ -229,8 +243,9 @@ def svd(A, k: int | None = None, *, tol: float | None = None, method: str = "aut
     ----------
     A : array, scipy.sparse matrix, LinearOperator or Array-API array, shape (m, n)
         numpy arrays in either memory order are used as they are (no copy);
-        float32 stays float32.  A Dask array is refused: ``single_pass_svd`` reads
-        it once.
+        float32 stays float32.  A Dask array runs ``method="normal"``: U comes back
+        as a lazy Dask array, s and Vt as numpy arrays (``single_pass_svd`` reads it
+        once).
     k : int, optional
         The rank, in [1, min(m, n)].  Required unless ``tol`` is given; with ``tol`` it
         caps the rank.
@@ -238,18 +253,23 @@ def svd(A, k: int | None = None, *, tol: float | None = None, method: str = "aut
         Find the rank adaptively: the smallest r with
         :math:`\|A - U_r \Sigma_r V_r^T\|_2 \le \mathrm{tol}\,\|A\|_2` certified by the
         error bound (method ``"adaptive"``).
-    method : {"auto", "krylov", "subspace", "adaptive"}, default="auto"
+    method : {"auto", "krylov", "subspace", "adaptive", "normal"}, default="auto"
         ``"auto"`` is ``"adaptive"`` with ``tol``, else the cheaper in flops of
         ``"krylov"`` (depth 3) and ``"subspace"`` (scikit-learn's steps), which are
         equally accurate on every matrix measured (docs/lowrank.md): block Krylov on
         dense A and operators, subspace iteration on sparse A with few nonzeros per
         row, where block Krylov's orthonormalization would cost more than its saved
-        products.
+        products.  ``"normal"`` is subspace iteration on :math:`A^T A` with one
+        fused pass per step (A's engine's normal pass: on Dask one pass over the
+        chunks), for data whose reads cost more than its flops: the default on Dask
+        arrays.  Its singular values below :math:`\sqrt{\epsilon}\,\sigma_1` are not
+        resolved (they come from the squares).
     oversample : int, default=10
         Extra columns p of the block (l = k + p).
     maxiter : int, optional
-        Power steps (``"subspace"``, default scikit-learn's 7 or 4) or Krylov depth
-        q (``"krylov"``: 3; ``"adaptive"``: at most 40 blocks); 2q + 2 passes.
+        Power steps (``"subspace"``, default scikit-learn's 7 or 4: 2q + 2 passes;
+        ``"normal"``: 4, q + 2 passes) or Krylov depth q (``"krylov"``: 3, 2q + 2
+        passes; ``"adaptive"``: at most 40 blocks).
     center : bool, default=False
         Approximate :math:`A - 1\mu^T` (:math:`\mu` the column means) without forming
         it: PCA of sparse data or of an operator.  One more pass.
@@ -285,9 +305,14 @@ def svd(A, k: int | None = None, *, tol: float | None = None, method: str = "aut
     >>> bool(np.linalg.norm(A - (res.U * res.s) @ res.Vt, 2) <= res.error_estimate)
     True
     """
-    op = operand_of(A, what=_WHAT, center=center)
-    m, n = op.shape
     check_option(method, "method", METHODS)
+    dask = is_dask(A)
+    if dask and method not in ("auto", "normal"):
+        raise TypeError(f"`A` is a Dask array: rnla.lowrank.svd runs method='normal' on it "
+                        f"(one fused pass over the chunks per step), not {method!r}")
+    op = operand_of(A, what="rnla.lowrank.svd", center=center,
+                    serves=("host", "xp", "dask"))
+    m, n = op.shape
     check_option(test_matrix, "test_matrix", TEST_MATRICES)
     if k is None and tol is None:
         raise ValueError("`k` (the rank) or `tol` (a relative spectral-norm error) is "
@@ -306,10 +331,16 @@ def svd(A, k: int | None = None, *, tol: float | None = None, method: str = "aut
         maxiter = check_int(maxiter, "maxiter", low=0)
     rng = as_generator(rng)
     if method == "adaptive":
+        if dask:
+            raise TypeError("`A` is a Dask array: `tol` (method='adaptive') needs a basis of "
+                            "A's range in memory; pass k")
         return _adaptive(op, k, tol, oversample, maxiter, test_matrix, rng)
     size = min(k + oversample, m, n)
     if method == "auto":
-        method = _choose_method(op, size, k, maxiter)
+        method = "normal" if dask else _choose_method(op, size, k, maxiter)
+    if method == "normal":
+        return _normal_svd(op, k, size, NORMAL_STEPS if maxiter is None else maxiter,
+                           estimate_error, rng)
     if method == "krylov":
         depth = KRYLOV_DEPTH if maxiter is None else maxiter
         depth = min(depth, max(min(m, n) // size - 1, 0))
@@ -327,6 +358,38 @@ def svd(A, k: int | None = None, *, tol: float | None = None, method: str = "aut
                      confidence=CONFIDENCE if estimate_error else math.nan,
                      n_passes=op.n_passes, n_matvecs=op.n_matvecs, method=method,
                      status=Status.CONVERGED, message=message)
+
+
+def _normal_svd(op: Operand, k: int, size: int, steps: int, estimate_error: bool, rng):
+    """``svd`` by ``_normal``: V and s from the host Ritz pairs, U = A V / s in A's
+    library (lazily for Dask), the error bound on :math:`E = A (I - V V^T)` through
+    :math:`E^T E = P A^T A P` (P the projector off V), one fused pass per product."""
+    Vr, theta = _normal(op, size, steps, rng)
+    s = np.sqrt(np.maximum(theta[:k], 0.0))
+    V = Vr[:, :k]
+    flip = np.where(V.max(axis=0) >= -V.min(axis=0), 1.0, -1.0)
+    V = V * flip
+    dtype = np.float32 if op.dtype == op.xp.float32 else np.float64
+    scaled = op.engine.from_host((V / np.where(s > 0, s, 1.0)).astype(dtype), op.A)
+    U = op.matmat(scaled)  # U = A V / s, lazy on Dask
+    bound, confidence = math.nan, math.nan
+    if estimate_error:
+        def off(X):
+            return X - V @ (V.T @ X)
+
+        def times(X):
+            return off(op.gram(off(X)))
+
+        xp = namespace_of(Engine("host", np))
+        square, _ = residual_bound(times, times, rng.standard_normal((op.shape[1], N_PROBES)),
+                                   xp)
+        bound, confidence = math.sqrt(square), CONFIDENCE
+    message = f"rank {k} by subspace iteration on A^T A: {op.n_passes} passes over A"
+    return SVDResult(U=U, s=op.engine.from_host(s.astype(dtype), op.A),
+                     Vt=op.engine.from_host(V.T.astype(dtype), op.A), mean=op.mean,
+                     error_estimate=bound, confidence=confidence, n_passes=op.n_passes,
+                     n_matvecs=op.n_matvecs, method="normal", status=Status.CONVERGED,
+                     message=message)
 
 
 def _adaptive(op: Operand, k, tol: float, oversample: int, maxiter, test_matrix, rng):

@@ -298,10 +298,12 @@ def test_single_pass_dask_reads_each_chunk_once(rng):
 
 
 @pytest.mark.dask
-def test_dask_refused_by_svd_with_pointer():
+def test_dask_refuses_two_pass_methods_by_name():
     da = pytest.importorskip("dask.array")
-    with pytest.raises(TypeError, match="single_pass_svd"):
-        svd(da.ones((100, 10), chunks=50), 3)
+    with pytest.raises(TypeError, match="tol"):
+        svd(da.ones((100, 10), chunks=50), tol=0.1)
+    with pytest.raises(TypeError, match="Dask"):
+        eigh(da.ones((10, 10), chunks=5), 3)
 
 
 @pytest.mark.parametrize("call, match", [
@@ -406,3 +408,37 @@ def test_no_copy_of_a_in_either_order(order, rng):
         tracemalloc.stop()
     # the basis, the products and the small factors: (m + n) D numbers, well under A
     assert peak < 0.5 * A.nbytes
+
+
+@pytest.mark.parametrize("form", ["dense", "sparse"])
+def test_normal_method_on_host(form, rng):
+    s0 = _spectrum("exp", 150)
+    A = _matrix(600, 150, s0, rng)
+    res = svd(A if form == "dense" else sp.csr_array(A), 10, method="normal", rng=0)
+    # Ritz values from below, converging like (sigma_{l+1} / sigma_i)^(4q) for q = 4
+    # steps on A^T A with l = 20 columns
+    assert np.all(res.s <= s0[:10] * (1 + 1e-12))
+    assert np.max((s0[:10] - res.s) / s0[:10]) <= 10 * (s0[20] / s0[9]) ** 16
+    err = _error(A, res)
+    assert err <= 1.001 * s0[10] and err <= res.error_estimate
+    # 4 steps, the Rayleigh-Ritz pass, U = A V / s, and up to 6 passes for the bound
+    assert 7 <= res.n_passes <= 13
+
+
+@pytest.mark.dask
+def test_dask_svd_is_lazy_in_u_and_matches_numpy(rng):
+    da = pytest.importorskip("dask.array")
+    s0 = _spectrum("exp", 80)
+    A = _matrix(3000, 80, s0, rng)
+    D = da.from_array(A, chunks=(500, 40))
+    res = svd(D, 8, rng=0)
+    ref = svd(A, 8, method="normal", rng=0)
+    assert res.method == "normal" and type(res.U).__module__.startswith("dask")
+    np.testing.assert_allclose(res.s, ref.s, rtol=1e-10)
+    np.testing.assert_allclose(res.Vt, ref.Vt, atol=1e-10)
+    assert np.linalg.norm(A - (res.U.compute() * res.s) @ res.Vt, 2) <= res.error_estimate
+    centered = svd(D, 8, center=True, rng=0)
+    np.testing.assert_allclose(centered.s, svd(A - A.mean(axis=0), 8, method="normal",
+                                               rng=0).s, rtol=1e-9)
+    with pytest.raises(TypeError, match="method='normal'"):
+        svd(D, 8, method="krylov")
