@@ -96,13 +96,23 @@ class Operand:
         return Z
 
     def gram(self, V):
-        """:math:`A^T A V` (of the centered matrix with a mean) as a host float64 array,
-        from the engine's fused normal pass: one read of A (on Dask one pass over the
-        chunks) for V of shape (n, b), a small host array."""
+        """:math:`A^T A V` (of the centered matrix with a mean) as a host float64 array
+        for V of shape (n, b), a small host array: the engine's fused normal pass, one
+        read of A (on Dask one pass over the chunks); on the host two products."""
+        V = np.asarray(V, dtype=np.float64)
+        if self.engine.kind == "host":
+            # two products (BLAS, scipy.sparse): on blocks of many columns several times
+            # faster than the fused numba kernel, which is tuned for the few columns of
+            # a least-squares iteration; two reads of A
+            self._count(V.shape[1])
+            self._count(V.shape[1])
+            return np.asarray(self._rmatmat(self._matmat(V.astype(self.dtype))),
+                              dtype=np.float64) - (
+                0.0 if self.mean is None else
+                self.shape[0] * np.outer(self.mean, self.mean @ V))
         if self._normal is None:
             self._normal = self.engine.normal_residual(self.A)
         self._count(V.shape[1])
-        V = np.asarray(V, dtype=np.float64)
         G = -self._normal(V)[0]
         if self.mean is not None:
             mean = np.asarray(self.engine.compute(self.mean)[0], dtype=np.float64)

@@ -57,8 +57,8 @@ ADAPTIVE_DEPTH = 40
 SETTLED = 0.25
 #: after a check fails, the next waits until the basis has grown by this factor
 RECHECK = 1.3
-#: power steps of method="normal" (one fused pass each)
-NORMAL_STEPS = 4
+#: Krylov depth of method="normal" (one fused pass per block)
+NORMAL_DEPTH = 4
 
 
 def _subspace_steps(k: int, shape: tuple[int, int]) -> int:
@@ -122,17 +122,24 @@ def _krylov(op: Operand, size: int, depth: int, test_matrix: str, rng):
     return xp.concat(blocks, axis=1), xp.concat(products, axis=1)
 
 
-def _normal(op: Operand, size: int, steps: int, rng):
-    r"""Subspace iteration on :math:`A^T A` with one fused pass per step,
-    :math:`V \leftarrow \mathrm{orth}(A^T A V)`, then Rayleigh-Ritz on
-    :math:`V^T A^T A V`: ``(V W, theta)``, the right Ritz vectors and the squared
-    Ritz values, decreasing (host arrays)."""
+def _normal(op: Operand, size: int, depth: int, rng):
+    r"""Block Krylov iteration on :math:`A^T A` with one fused pass per block: the basis
+    of :math:`[\Omega, A^T A \Omega, \dots, (A^T A)^q \Omega]` in :math:`R^n`
+    (CGS2), then Rayleigh-Ritz on :math:`V^T A^T A V` from the products already made:
+    ``(V W, theta)``, the right Ritz vectors and the squared Ritz values, decreasing
+    (host arrays)."""
     xp = namespace_of(Engine("host", np))
-    V = orthonormalize(rng.standard_normal((op.shape[1], size)), xp)
-    for _ in range(steps):
-        V = orthonormalize(op.gram(V), xp)
-    G = V.T @ op.gram(V)
-    theta, W = np.linalg.eigh((G + G.T) / 2)
+    n = op.shape[1]
+    blocks = [orthonormalize(rng.standard_normal((n, size)), xp)]
+    images = []
+    for j in range(depth + 1):
+        images.append(op.gram(blocks[-1]))
+        if j == depth or (j + 2) * size > n:
+            break
+        blocks.append(orthonormalize(images[-1], xp, against=np.concatenate(blocks, axis=1)))
+    V, AtAV = np.concatenate(blocks, axis=1), np.concatenate(images, axis=1)
+    T = V.T @ AtAV
+    theta, W = np.linalg.eigh((T + T.T) / 2)
     return V @ W[:, ::-1], theta[::-1]
 
 
@@ -259,17 +266,17 @@ def svd(A, k: int | None = None, *, tol: float | None = None, method: str = "aut
         equally accurate on every matrix measured (docs/lowrank.md): block Krylov on
         dense A and operators, subspace iteration on sparse A with few nonzeros per
         row, where block Krylov's orthonormalization would cost more than its saved
-        products.  ``"normal"`` is subspace iteration on :math:`A^T A` with one
-        fused pass per step (A's engine's normal pass: on Dask one pass over the
+        products.  ``"normal"`` is block Krylov iteration on :math:`A^T A` with one
+        fused pass per block (A's engine's normal pass: on Dask one pass over the
         chunks), for data whose reads cost more than its flops: the default on Dask
         arrays.  Its singular values below :math:`\sqrt{\epsilon}\,\sigma_1` are not
         resolved (they come from the squares).
     oversample : int, default=10
         Extra columns p of the block (l = k + p).
     maxiter : int, optional
-        Power steps (``"subspace"``, default scikit-learn's 7 or 4: 2q + 2 passes;
-        ``"normal"``: 4, q + 2 passes) or Krylov depth q (``"krylov"``: 3, 2q + 2
-        passes; ``"adaptive"``: at most 40 blocks).
+        Power steps (``"subspace"``, default scikit-learn's 7 or 4: 2q + 2 passes)
+        or Krylov depth q (``"krylov"``: 3, 2q + 2 passes; ``"normal"``: 4, q + 2
+        passes on Dask, 2q + 3 on the host; ``"adaptive"``: at most 40 blocks).
     center : bool, default=False
         Approximate :math:`A - 1\mu^T` (:math:`\mu` the column means) without forming
         it: PCA of sparse data or of an operator.  One more pass.
@@ -339,7 +346,7 @@ def svd(A, k: int | None = None, *, tol: float | None = None, method: str = "aut
     if method == "auto":
         method = "normal" if dask else _choose_method(op, size, k, maxiter)
     if method == "normal":
-        return _normal_svd(op, k, size, NORMAL_STEPS if maxiter is None else maxiter,
+        return _normal_svd(op, k, size, NORMAL_DEPTH if maxiter is None else maxiter,
                            estimate_error, rng)
     if method == "krylov":
         depth = KRYLOV_DEPTH if maxiter is None else maxiter
@@ -360,11 +367,11 @@ def svd(A, k: int | None = None, *, tol: float | None = None, method: str = "aut
                      status=Status.CONVERGED, message=message)
 
 
-def _normal_svd(op: Operand, k: int, size: int, steps: int, estimate_error: bool, rng):
+def _normal_svd(op: Operand, k: int, size: int, depth: int, estimate_error: bool, rng):
     """``svd`` by ``_normal``: V and s from the host Ritz pairs, U = A V / s in A's
     library (lazily for Dask), the error bound on :math:`E = A (I - V V^T)` through
     :math:`E^T E = P A^T A P` (P the projector off V), one fused pass per product."""
-    Vr, theta = _normal(op, size, steps, rng)
+    Vr, theta = _normal(op, size, depth, rng)
     s = np.sqrt(np.maximum(theta[:k], 0.0))
     V = Vr[:, :k]
     flip = np.where(V.max(axis=0) >= -V.min(axis=0), 1.0, -1.0)
@@ -384,7 +391,7 @@ def _normal_svd(op: Operand, k: int, size: int, steps: int, estimate_error: bool
         square, _ = residual_bound(times, times, rng.standard_normal((op.shape[1], N_PROBES)),
                                    xp)
         bound, confidence = math.sqrt(square), CONFIDENCE
-    message = f"rank {k} by subspace iteration on A^T A: {op.n_passes} passes over A"
+    message = f"rank {k} by block Krylov iteration on A^T A: {op.n_passes} passes over A"
     return SVDResult(U=U, s=op.engine.from_host(s.astype(dtype), op.A),
                      Vt=op.engine.from_host(V.T.astype(dtype), op.A), mean=op.mean,
                      error_estimate=bound, confidence=confidence, n_passes=op.n_passes,

@@ -421,8 +421,9 @@ def test_normal_method_on_host(form, rng):
     assert np.max((s0[:10] - res.s) / s0[:10]) <= 10 * (s0[20] / s0[9]) ** 16
     err = _error(A, res)
     assert err <= 1.001 * s0[10] and err <= res.error_estimate
-    # 4 steps, the Rayleigh-Ritz pass, U = A V / s, and up to 6 passes for the bound
-    assert 7 <= res.n_passes <= 13
+    # on the host each product with A^T A is two reads: 5 blocks, U = A V / s, and up to
+    # 6 products for the bound
+    assert 11 <= res.n_passes <= 23
 
 
 @pytest.mark.dask
