@@ -20,14 +20,14 @@ Krylov at depth 1, 2 and 7, and subspace iteration at scikit-learn's default ste
 
 Metrics: spectral error / sigma_{k+1} (the residual's norm by ARPACK), Frobenius error /
 optimal tail, the worst relative error of the top k singular values, passes over A,
-median time (3 runs after a warm-up; one for a case slower than 5 s), peak memory
-beyond A (tracemalloc), and for rnla the error bound / true error.  A "tol" section
-runs ``svd(A, tol=...)`` with 50 seeds per matrix (200 without --quick): the share of
-runs with a true error above tol * ||A||_2, and the chosen rank against the smallest rank that meets tol (on the
-4000 x 1000 matrices in both modes).  ``--only dask``: a 2^21 x 256 array (2^19 with
---quick; 4 GiB, the most this 23 GiB machine holds with U and the sketches) generated
-chunk by chunk as G diag(1/i) V^T, nothing persisted, rnla's ``svd`` and
-``single_pass_svd`` against dask's ``svd_compressed`` (the accuracy of the right
+median time (3 runs after a warm-up; one for a case slower than 5 s), peak memory beyond
+A (tracemalloc), and for rnla the error bound / true error. A "tol" section runs
+``svd(A, tol=...)`` with 50 seeds per matrix (200 without --quick): the share of runs
+with a true error above tol * ||A||_2, and the chosen rank against the smallest rank
+that meets tol (on the 4000 x 1000 matrices in both modes). ``--only dask``: a 2^21 x
+256 array (2^19 with --quick; 4 GiB, the most this 23 GiB machine holds with U and the
+sketches) generated chunk by chunk as G diag(1/i) V^T, nothing persisted, rnla's ``svd``
+and ``single_pass_svd`` against dask's ``svd_compressed`` (the accuracy of the right
 subspace, from the exact SVD by TSQR); writes bench/results/lowrank_dask[_quick].
 
 Writes bench/results/lowrank[_quick].{json,md} and, in full mode, the figure
