@@ -341,7 +341,7 @@ def plot(rows: list[dict]) -> None:
         ax.axis("off")
     fig.tight_layout()
     FIGURE.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(FIGURE, dpi=110)
+    fig.savefig(FIGURE, dpi=72)
 
 
 def main(argv=None) -> None:

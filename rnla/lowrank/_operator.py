@@ -77,7 +77,7 @@ class Operand:
             return np.asarray(A.rmatmat(Y), dtype=self.dtype)
         if sp.issparse(A):
             return np.asarray(A.T @ Y)
-        return A.mT @ Y if self.engine.kind == "xp" else A.T @ Y
+        return A.T @ Y if self.engine.kind == "xp" else A.T @ Y
 
     def matmat(self, X):
         """``A X`` (one pass; X of shape (n, b) in the operand's namespace)."""
@@ -195,13 +195,13 @@ def _cholesky_qr2(Y, xp):
     Q = Y
     for round_ in range(2):
         try:
-            L = xp.linalg.cholesky(Q.mT @ Q)
+            L = xp.linalg.cholesky(Q.T @ Q)
         except Exception:  # LinAlgError and its equivalents in other namespaces
             return None
         diagonal = xp.abs(xp.linalg.diagonal(L))
         if round_ == 0 and not bool(xp.min(diagonal) > eps ** 0.25 * xp.max(diagonal)):
             return None
-        Q = Q @ xp.linalg.inv(L.mT)
+        Q = Q @ xp.linalg.inv(L.T)
     return Q if bool(xp.all(xp.isfinite(Q))) else None
 
 
@@ -214,12 +214,12 @@ def orthonormalize(Y, xp, against=None):
     its basis are not orthogonal to ``against`` until projected."""
     if against is not None:
         for _ in range(2):
-            Y = Y - against @ (against.mT @ Y)
+            Y = Y - against @ (against.T @ Y)
     Q = _cholesky_qr2(Y, xp)
     if Q is not None:
         return Q
     Q = xp.linalg.qr(Y, mode="reduced")[0]
     if against is None:
         return Q
-    Q = Q - against @ (against.mT @ Q)
+    Q = Q - against @ (against.T @ Q)
     return xp.linalg.qr(Q, mode="reduced")[0]

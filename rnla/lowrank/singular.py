@@ -147,7 +147,7 @@ def _rayleigh_ritz(xp, Q, Z):
     """SVD of :math:`B = Q^T A` from :math:`Z = A^T Q`: ``(U, s, Vt)`` of
     :math:`Q B`, all D of them."""
     V, s, Wt = xp.linalg.svd(Z, full_matrices=False)
-    return Q @ Wt.mT, s, V.mT
+    return Q @ Wt.T, s, V.T
 
 
 #: the Gram route of ``_top_ritz`` serves when sigma_k / sigma_1 is at least this
@@ -163,7 +163,7 @@ def _top_ritz(xp, Q, Z, k: int):
     the tall Z (the bottleneck when n is large, as for a wide sparse A).  A wider
     spread takes the SVD."""
     Z64 = xp.astype(Z, xp.float64)
-    theta, W = xp.linalg.eigh(Z64.mT @ Z64)
+    theta, W = xp.linalg.eigh(Z64.T @ Z64)
     theta, W = xp.flip(theta), xp.flip(W, axis=1)
     top = to_host(theta[:k]).astype(np.float64)
     if not top[-1] >= GRAM_SPREAD ** 2 * top[0] > 0:
@@ -172,7 +172,7 @@ def _top_ritz(xp, Q, Z, k: int):
     s = xp.sqrt(theta[:k])
     W = xp.astype(W[:, :k], Z.dtype)
     V = (Z @ W) / xp.astype(s, Z.dtype)[None, :]
-    return Q @ W, xp.astype(s, Z.dtype), V.mT
+    return Q @ W, xp.astype(s, Z.dtype), V.T
 
 
 def _signs(xp, U, Vt):
@@ -189,7 +189,7 @@ def _error_bound(op: Operand, U, s, Vt, rng) -> float:
         return op.matmat(X) - U @ (s[:, None] * (Vt @ X))
 
     def times_transpose(Y):
-        return op.rmatmat(Y) - Vt.mT @ (s[:, None] * (U.mT @ Y))
+        return op.rmatmat(Y) - Vt.T @ (s[:, None] * (U.T @ Y))
 
     upper, _ = residual_bound(times, times_transpose, op.gaussian(op.shape[1], N_PROBES, rng),
                               xp)
@@ -423,10 +423,10 @@ def _adaptive(op: Operand, k, tol: float, oversample: int, maxiter, test_matrix,
             # the basis may already hold every direction above the target: bound the
             # part of A outside it, E_Q = A - Q Q^T A, and pick the smallest rank
             def times(X, Q=Q, Zall=Zall):
-                return op.matmat(X) - Q @ (Zall.mT @ X)
+                return op.matmat(X) - Q @ (Zall.T @ X)
 
             def times_transpose(Y, Q=Q, Zall=Zall):
-                return op.rmatmat(Y) - Zall @ (Q.mT @ Y)
+                return op.rmatmat(Y) - Zall @ (Q.T @ Y)
 
             outside, _ = residual_bound(times, times_transpose,
                                         op.gaussian(n, N_PROBES, rng), xp,

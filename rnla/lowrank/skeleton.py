@@ -142,8 +142,8 @@ def interpolative(A, k: int | None = None, *, tol: float | None = None,
                     dtype=np.float32 if op.dtype == op.xp.float32 else np.float64)
     Y = op.sketch_rows(S)
     for _ in range(n_iter):
-        W = orthonormalize(op.matmat(orthonormalize(Y.mT, op.xp)), op.xp)
-        Y = op.rmatmat(W).mT
+        W = orthonormalize(op.matmat(orthonormalize(Y.T, op.xp)), op.xp)
+        Y = op.rmatmat(W).T
     pivots, T = _skeleton(np.asarray(to_host(Y), dtype=np.float64), None if tol else k, tol)
     if k is not None and T.shape[0] > k:
         pivots, T = _skeleton(np.asarray(to_host(Y), dtype=np.float64), k, None)
@@ -168,7 +168,7 @@ def interpolative(A, k: int | None = None, *, tol: float | None = None,
             return op.matmat(V) - left @ (X @ V)
 
         def times_transpose(W):
-            return op.rmatmat(W) - X.mT @ (left.mT @ W)
+            return op.rmatmat(W) - X.T @ (left.T @ W)
 
         bound, _ = residual_bound(times, times_transpose, op.gaussian(n, N_PROBES, rng), xp)
         confidence = CONFIDENCE

@@ -138,8 +138,8 @@ def eigh(A, k: int, *, which: str = "LA", tol: float | None = None, oversample: 
             blocks.append(Q)
             continue
         basis, images = xp.concat(blocks, axis=1), xp.concat(products, axis=1)
-        T = basis.mT @ images
-        theta, Y = xp.linalg.eigh((T + T.mT) / 2)
+        T = basis.T @ images
+        theta, Y = xp.linalg.eigh((T + T.T) / 2)
         pick = _select(to_host(theta).astype(np.float64), k, which)
         index = op.engine.from_host(pick, basis)
         theta, Y = xp.take(theta, index), xp.take(Y, index, axis=1)
@@ -227,8 +227,8 @@ def nystrom(A, k: int, *, oversample: int = 10, n_iter: int = 0,
     Y = op.matmat(Omega)
     eps = float(np.finfo(np.float32 if op.dtype == xp.float32 else np.float64).eps)
     shift = math.sqrt(n) * eps * float(to_host(xp.linalg.vector_norm(Y)))
-    core = Omega.mT @ Y
-    core = (core + core.mT) / 2
+    core = Omega.T @ Y
+    core = (core + core.T) / 2
     spectrum = to_host(xp.linalg.eigvalsh(core)).astype(np.float64)
     lowest, top = float(spectrum.min()), float(np.abs(spectrum).max())
     if lowest < -max(100 * shift, 100 * eps * top * size):
@@ -236,9 +236,9 @@ def nystrom(A, k: int, *, oversample: int = 10, n_iter: int = 0,
                          f"Omega^T A Omega has eigenvalue {lowest:.3g} (largest {top:.3g}); "
                          "use rnla.lowrank.eigh for an indefinite A")
     Y = Y + shift * Omega
-    core = Omega.mT @ Y
-    L = xp.linalg.cholesky((core + core.mT) / 2)
-    B = xp.linalg.solve(L, Y.mT).mT
+    core = Omega.T @ Y
+    L = xp.linalg.cholesky((core + core.T) / 2)
+    B = xp.linalg.solve(L, Y.T).T
     U, sigma, _ = xp.linalg.svd(B, full_matrices=False)
     w = sigma[:k] ** 2 - shift
     w = xp.where(w > 0, w, xp.zeros_like(w))
@@ -246,7 +246,7 @@ def nystrom(A, k: int, *, oversample: int = 10, n_iter: int = 0,
     bound, confidence = math.nan, math.nan
     if estimate_error:
         def times(X):
-            return op.matmat(X) - V @ (w[:, None] * (V.mT @ X))
+            return op.matmat(X) - V @ (w[:, None] * (V.T @ X))
 
         bound, _ = residual_bound(times, times, op.gaussian(n, N_PROBES, rng), xp)
         confidence = CONFIDENCE
