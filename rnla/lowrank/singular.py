@@ -101,11 +101,17 @@ def _test_block(op: Operand, size: int, test_matrix: str, rng: np.random.Generat
     return op.sketch_columns(S)
 
 
-def _subspace(op: Operand, size: int, steps: int, test_matrix: str, rng):
+def _power(op: Operand, size: int, steps: int, test_matrix: str, rng):
+    r""":math:`\mathrm{orth}((AA^T)^q A \Omega)`, orthonormalized after every product."""
     xp = op.xp
     Q = orthonormalize(_test_block(op, size, test_matrix, rng), xp)
     for _ in range(steps):
         Q = orthonormalize(op.matmat(orthonormalize(op.rmatmat(Q), xp)), xp)
+    return Q
+
+
+def _subspace(op: Operand, size: int, steps: int, test_matrix: str, rng):
+    Q = _power(op, size, steps, test_matrix, rng)
     return Q, op.rmatmat(Q)
 
 
@@ -232,12 +238,7 @@ def range_finder(A, size: int, *, n_iter: int = 4, test_matrix: str = "gaussian"
     size = check_rank(size, op.shape, "size")
     n_iter = check_int(n_iter, "n_iter", low=0)
     check_option(test_matrix, "test_matrix", TEST_MATRICES)
-    rng = as_generator(rng)
-    xp = op.xp
-    Q = orthonormalize(_test_block(op, size, test_matrix, rng), xp)
-    for _ in range(n_iter):
-        Q = orthonormalize(op.matmat(orthonormalize(op.rmatmat(Q), xp)), xp)
-    return Q
+    return _power(op, size, n_iter, test_matrix, as_generator(rng))
 
 
 def svd(A, k: int | None = None, *, tol: float | None = None, method: str = "auto",
