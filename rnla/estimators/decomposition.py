@@ -73,6 +73,15 @@ class _RandomizedDecomposition(ClassNamePrefixFeaturesOutMixin, TransformerMixin
         self.n_passes_ = res.n_passes
         return X, xp, res
 
+    def _project(self, X):
+        """``(X V, xp)`` for X checked against the fit (dense out, in X's namespace)."""
+        check_is_fitted(self)
+        xp = array_api_namespace(X)
+        X = validate_data(self, X, accept_sparse=xp is None and ["csr", "csc"],
+                          dtype=float_dtypes(xp), reset=False)
+        Z = X @ self.components_.T
+        return (Z if xp is not None else np.asarray(Z)), xp
+
     def _more_tags(self):  # scikit-learn < 1.6
         return {"preserves_dtype": [np.float64, np.float32], "array_api_support": True}
 
@@ -244,12 +253,7 @@ class RandomizedSVD(_RandomizedDecomposition):
         -------
         ndarray of shape (n_samples, n_components)
         """
-        check_is_fitted(self)
-        xp = array_api_namespace(X)
-        X = validate_data(self, X, accept_sparse=xp is None and ["csr", "csc"],
-                          dtype=float_dtypes(xp), reset=False)
-        Z = X @ self.components_.T
-        return Z if xp is not None else np.asarray(Z)
+        return self._project(X)[0]
 
     def inverse_transform(self, X):
         """``Z V^T``, back to the feature space.
@@ -366,12 +370,8 @@ class RandomizedPCA(_RandomizedDecomposition):
         -------
         ndarray of shape (n_samples, n_components)
         """
-        check_is_fitted(self)
-        xp = array_api_namespace(X)
-        X = validate_data(self, X, accept_sparse=xp is None and ["csr", "csc"],
-                          dtype=float_dtypes(xp), reset=False)
-        Z = X @ self.components_.T - (self.mean_ @ self.components_.T)[None, :]
-        Z = Z if xp is not None else np.asarray(Z)
+        Z, xp = self._project(X)
+        Z = Z - (self.mean_ @ self.components_.T)[None, :]
         if self.whiten:
             ns = np if xp is None else xp
             scale = ns.sqrt(self.explained_variance_)
