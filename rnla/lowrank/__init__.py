@@ -8,6 +8,7 @@ arrays, memmaps, streams of row blocks).  Every result reports ``error_estimate`
 with its ``confidence`` and its cost in ``n_passes`` and ``n_matvecs``.
 """
 
+from rnla.lowrank._operator import MatrixFreeOperator
 from rnla.lowrank._result import EighResult, InterpolativeResult, SVDResult
 from rnla.lowrank.single_pass import SinglePassSketch, single_pass_svd
 from rnla.lowrank.singular import range_finder, svd
@@ -15,4 +16,5 @@ from rnla.lowrank.skeleton import interpolative
 from rnla.lowrank.symmetric import eigh, nystrom
 
 __all__ = ["svd", "range_finder", "eigh", "nystrom", "interpolative", "single_pass_svd",
-           "SinglePassSketch", "SVDResult", "EighResult", "InterpolativeResult"]
+           "SinglePassSketch", "MatrixFreeOperator", "SVDResult", "EighResult",
+           "InterpolativeResult"]

@@ -18,7 +18,76 @@ import scipy.sparse.linalg as spla
 from rnla._validation import check_int
 from rnla.backend import Engine, engine_of
 
-__all__ = ["Operand", "operand_of", "namespace_of", "orthonormalize", "check_rank"]
+__all__ = ["MatrixFreeOperator", "Operand", "operand_of", "namespace_of", "orthonormalize",
+           "check_rank"]
+
+
+class MatrixFreeOperator:
+    """A square or rectangular matrix known only through its products ``X -> A @ X``.
+
+    The protocol that lets a Hessian-vector product of torch or JAX, a kernel
+    operator or the inverse of a factorization into rnla without rnla importing
+    their library: ``matmat`` takes a block X of shape (n, b) in the namespace and
+    on the device of ``like`` and returns ``A @ X`` of shape (m, b) there.
+
+    Parameters
+    ----------
+    matmat : callable
+        ``X -> A @ X`` for X of shape (n, b).
+    shape : tuple of int
+        (m, n).
+    like : array, optional
+        Any array of the namespace, device and float dtype of the products (for
+        example a network's flat parameter vector); numpy float64 when omitted.
+    rmatmat : callable, optional
+        ``Y -> A^T @ Y``; routines that need it refuse an operator without it,
+        unless ``symmetric``.
+    symmetric : bool, default=False
+        A is symmetric, so ``rmatmat`` is ``matmat``.
+
+    Examples
+    --------
+    >>> import numpy as np, rnla
+    >>> d = np.arange(1.0, 101.0)
+    >>> A = rnla.lowrank.MatrixFreeOperator(lambda X: d[:, None] * X, (100, 100),
+    ...                                     symmetric=True)
+    >>> round(float(rnla.lowrank.eigh(A, 1, rng=0).eigenvalues[0]), 6)
+    100.0
+    """
+
+    def __init__(self, matmat, shape, *, like=None, rmatmat=None, symmetric: bool = False):
+        if not callable(matmat):
+            raise TypeError(f"`matmat` must be callable X -> A @ X; got {type(matmat).__name__}")
+        shape = tuple(shape)
+        if len(shape) != 2 or not all(isinstance(s, (int, np.integer)) and s >= 1
+                                      for s in shape):
+            raise ValueError(f"`shape` must be two positive ints (m, n); got {shape}")
+        if symmetric and shape[0] != shape[1]:
+            raise ValueError(f"a symmetric operator must be square; got shape {shape}")
+        self.shape = (int(shape[0]), int(shape[1]))
+        self.like = np.empty(0) if like is None else like
+        dtype = self.like.dtype
+        if getattr(dtype, "kind", None) == "c" or "complex" in str(dtype):
+            raise TypeError(f"`like` must be real; got dtype {dtype}")
+        self.dtype = dtype
+        self.symmetric = bool(symmetric)
+        self._matmat = matmat
+        self._rmatmat = matmat if symmetric else rmatmat
+
+    def matmat(self, X):
+        """``A @ X``."""
+        return self._matmat(X)
+
+    def rmatmat(self, Y):
+        """``A^T @ Y`` (``rmatmat`` or, symmetric, ``matmat``)."""
+        if self._rmatmat is None:
+            raise TypeError("this routine needs products with A^T: give the "
+                            "MatrixFreeOperator `rmatmat` (or `symmetric=True`)")
+        return self._rmatmat(Y)
+
+    def __repr__(self) -> str:
+        return (f"MatrixFreeOperator(shape={self.shape}, dtype={self.dtype}"
+                f"{', symmetric' if self.symmetric else ''})")
 
 
 def namespace_of(engine: Engine):
@@ -59,7 +128,25 @@ class Operand:
             self._count(1)
 
     def _device(self) -> dict:
-        return {"device": array_api_compat.device(self.A)} if self.engine.kind == "xp" else {}
+        if self.engine.kind != "xp":
+            return {}
+        return {"device": array_api_compat.device(self.like)}
+
+    @property
+    def like(self):
+        """An array of the operand's namespace and device."""
+        return self.A.like if isinstance(self.A, MatrixFreeOperator) else self.A
+
+    def _checked(self, Y, rows: int, columns: int, what: str):
+        """The result of an operator's product, refused unless of shape (rows, columns)
+        and finite: an operator's NaN never reaches an estimate."""
+        if tuple(Y.shape) != (rows, columns):
+            raise ValueError(f"`A`'s {what} returned shape {tuple(Y.shape)}; expected "
+                             f"{(rows, columns)}")
+        if not bool(self.xp.all(self.xp.isfinite(Y))):
+            raise ValueError(f"`A`'s {what} returned NaN or inf (a product with "
+                             f"{columns} columns); rnla needs a finite operator")
+        return Y
 
     def _count(self, columns: int) -> None:
         self.n_passes += 1
@@ -67,14 +154,20 @@ class Operand:
 
     def _matmat(self, X):
         A = self.A
+        if isinstance(A, MatrixFreeOperator):
+            return self._checked(A.matmat(X), self.shape[0], X.shape[1], "matmat")
         if isinstance(A, spla.LinearOperator):
-            return np.asarray(A.matmat(X), dtype=self.dtype)
+            return self._checked(np.asarray(A.matmat(X), dtype=self.dtype), self.shape[0],
+                                 X.shape[1], "matmat")
         return np.asarray(A @ X) if sp.issparse(A) else A @ X
 
     def _rmatmat(self, Y):
         A = self.A
+        if isinstance(A, MatrixFreeOperator):
+            return self._checked(A.rmatmat(Y), self.shape[1], Y.shape[1], "rmatmat")
         if isinstance(A, spla.LinearOperator):
-            return np.asarray(A.rmatmat(Y), dtype=self.dtype)
+            return self._checked(np.asarray(A.rmatmat(Y), dtype=self.dtype), self.shape[1],
+                                 Y.shape[1], "rmatmat")
         if sp.issparse(A):
             return np.asarray(A.T @ Y)
         return A.T @ Y if self.engine.kind == "xp" else A.T @ Y
@@ -143,11 +236,11 @@ class Operand:
         """A standard Gaussian block drawn on the host and moved to the operand's device."""
         G = rng.standard_normal((rows, columns)).astype(
             np.float32 if self.dtype == self.xp.float32 else np.float64)
-        return self.engine.from_host(G, self.A) if self.engine.kind == "xp" else G
+        return self.engine.from_host(G, self.like) if self.engine.kind == "xp" else G
 
 
 def operand_of(A, *, what: str, center: bool = False, serves=("host", "xp"),
-               square: bool = False) -> Operand:
+               square: bool = False, matrix_free: bool = False) -> Operand:
     """Validate ``A`` for a low-rank routine and return it as an :class:`Operand`.
 
     Parameters
@@ -160,11 +253,27 @@ def operand_of(A, *, what: str, center: bool = False, serves=("host", "xp"),
         The engines the routine runs on.
     square : bool
         Require a square A.
+    matrix_free : bool
+        Accept a :class:`MatrixFreeOperator` (routines that need only ``A @ X`` and
+        ``A^T @ Y``).
 
     Returns
     -------
     Operand
     """
+    if isinstance(A, MatrixFreeOperator):
+        if not matrix_free:
+            raise TypeError(f"{what} needs more of `A` than its products (sketches applied "
+                            "to it); pass an array, a sparse matrix or a LinearOperator")
+        if array_api_compat.is_torch_array(A.like) and "xp" in serves:
+            # a torch product (a Hessian-vector product): the generic kernels' linear
+            # algebra runs on torch tensors; rnla's sketch kernels do not (no uint64)
+            engine = Engine("xp", array_api_compat.array_namespace(A.like))
+        else:
+            engine = engine_of(A=A.like, serves=serves, what=what)
+        if square and A.shape[0] != A.shape[1]:
+            raise ValueError(f"`A` must be square for {what}; got shape {A.shape}")
+        return Operand(A, engine, center=center)
     engine = engine_of(A=A, serves=serves, what=what)
     if engine.kind == "dask":
         A = engine.matrix(A, "A").rechunk({1: -1})  # whole rows per chunk: fused passes
@@ -205,21 +314,29 @@ def _cholesky_qr2(Y, xp):
     return Q if bool(xp.all(xp.isfinite(Q))) else None
 
 
+def _project_out(Y, against):
+    """``Y - B (B^T Y)`` for a basis B given whole or as a list of blocks."""
+    for B in against if isinstance(against, list) else [against]:
+        Y = Y - B @ (B.T @ Y)
+    return Y
+
+
 def orthonormalize(Y, xp, against=None):
     """An orthonormal basis of the columns of ``Y``, orthogonal to the orthonormal
-    columns of ``against``: two rounds of classical Gram-Schmidt (CGS2), then
-    CholeskyQR2.  A block of deficient numerical rank (a Krylov space that has
-    exhausted A's numerical range holds rounding noise) takes Householder QR instead,
-    and one more round of Gram-Schmidt after it: the columns that QR adds to complete
-    its basis are not orthogonal to ``against`` until projected."""
+    columns of ``against`` (an array, or a list of blocks: no concatenation): two
+    rounds of classical Gram-Schmidt (CGS2), then CholeskyQR2.  A block of deficient
+    numerical rank (a Krylov space that has exhausted A's numerical range holds
+    rounding noise) takes Householder QR instead, and one more round of Gram-Schmidt
+    after it: the columns that QR adds to complete its basis are not orthogonal to
+    ``against`` until projected."""
     if against is not None:
         for _ in range(2):
-            Y = Y - against @ (against.T @ Y)
+            Y = _project_out(Y, against)
     Q = _cholesky_qr2(Y, xp)
     if Q is not None:
         return Q
     Q = xp.linalg.qr(Y, mode="reduced")[0]
     if against is None:
         return Q
-    Q = Q - against @ (against.T @ Q)
+    Q = _project_out(Q, against)
     return xp.linalg.qr(Q, mode="reduced")[0]

@@ -72,8 +72,8 @@ def eigh(A, k: int, *, which: str = "LA", tol: float | None = None, oversample: 
 
     Parameters
     ----------
-    A : array, scipy.sparse matrix, LinearOperator or Array-API array, shape (n, n)
-        Symmetric (checked with one random probe).
+    A : array, scipy.sparse matrix, LinearOperator, MatrixFreeOperator or Array-API array
+        Shape (n, n), symmetric (checked with one random probe).
     k : int
         Eigenpairs wanted, in [1, n].
     which : {"LA", "SA", "LM", "BE"}, default="LA"
@@ -115,7 +115,7 @@ def eigh(A, k: int, *, which: str = "LA", tol: float | None = None, oversample: 
     >>> bool(res.error_estimate < 1e-4)   # each value is within it of an eigenvalue
     True
     """
-    op = operand_of(A, what="rnla.lowrank.eigh", square=True)
+    op = operand_of(A, what="rnla.lowrank.eigh", square=True, matrix_free=True)
     n = op.shape[0]
     k = check_rank(k, op.shape)
     check_option(which, "which", WHICH)
@@ -131,30 +131,43 @@ def eigh(A, k: int, *, which: str = "LA", tol: float | None = None, oversample: 
     Q = orthonormalize(op.gaussian(n, size, rng), xp)
     blocks, products = [Q], []
     status = Status.CONVERGED
+    T = None
     for depth in range(depth_cap + 1):
         products.append(op.matmat(Q))
-        if tol is None and depth < depth_cap and (depth + 2) * size <= n:
-            Q = orthonormalize(products[-1], xp, against=xp.concat(blocks, axis=1))
+        last = depth == depth_cap or (depth + 2) * size > n
+        if tol is None and not last:
+            Q = orthonormalize(products[-1], xp, against=blocks)
             blocks.append(Q)
             continue
-        basis, images = xp.concat(blocks, axis=1), xp.concat(products, axis=1)
-        T = basis.T @ images
+        if T is None:
+            T = xp.concat([B.T @ xp.concat(products, axis=1) for B in blocks], axis=0)
+        else:
+            # the Rayleigh quotient Q^T A Q grows by the new block's column (A symmetric)
+            column = xp.concat([B.T @ products[-1] for B in blocks], axis=0)
+            old = T.shape[0]
+            T = xp.concat([xp.concat([T, column[:old]], axis=1),
+                           xp.concat([column[:old].T, column[old:]], axis=1)], axis=0)
         theta, Y = xp.linalg.eigh((T + T.T) / 2)
         pick = _select(to_host(theta).astype(np.float64), k, which)
-        index = op.engine.from_host(pick, basis)
+        index = op.engine.from_host(pick, T)
         theta, Y = xp.take(theta, index), xp.take(Y, index, axis=1)
+        scale = float(np.max(np.abs(to_host(theta))))
+        if not last:
+            # Krylov relation A [Q_0..Q_j] = [Q_0..Q_j] T + Q_{j+1} R E_j^T: the residual
+            # of a Ritz pair is ||R y_j|| (y_j: the last block of y), O(n b^2) per block
+            Q = orthonormalize(products[-1], xp, against=blocks)
+            R = Q.T @ products[-1]
+            cheap = to_host(xp.linalg.vector_norm(R @ Y[-size:, :], axis=0))
+            if tol is None or float(cheap.max()) > tol * scale:
+                blocks.append(Q)
+                continue
+        basis, images = xp.concat(blocks, axis=1), xp.concat(products, axis=1)
         vectors = basis @ Y
         residuals = to_host(xp.linalg.vector_norm(images @ Y - vectors * theta[None, :],
                                                   axis=0)).astype(np.float64)
-        scale = float(np.max(np.abs(to_host(theta))))
-        last = depth == depth_cap or (depth + 2) * size > n
-        if tol is None or residuals.max() <= tol * scale:
-            break
-        if last:
+        if tol is not None and residuals.max() > tol * scale:
             status = Status.MAXITER
-            break
-        Q = orthonormalize(products[-1], xp, against=basis)
-        blocks.append(Q)
+        break
     bound = float(residuals.max())
     message = (f"{k} Ritz pairs ({which}) from a Krylov space of dimension "
                f"{basis.shape[1]}; each is within {bound:.3g} of an eigenvalue of A")
@@ -173,8 +186,8 @@ def nystrom(A, k: int, *, oversample: int = 10, n_iter: int = 0,
 
     Parameters
     ----------
-    A : array, scipy.sparse matrix, LinearOperator or Array-API array, shape (n, n)
-        Symmetric positive semidefinite: symmetry is checked with a random probe, and
+    A : array, scipy.sparse matrix, LinearOperator, MatrixFreeOperator or Array-API array
+        Shape (n, n), symmetric positive semidefinite: symmetry is checked with a random probe, and
         an eigenvalue of :math:`\Omega^T A \Omega` below minus the rounding level
         raises ``ValueError``.
     k : int
@@ -212,7 +225,8 @@ def nystrom(A, k: int, *, oversample: int = 10, n_iter: int = 0,
     >>> bool(np.linalg.norm(A - (V * w) @ V.T) < 1e-8 * np.linalg.norm(A))
     True
     """
-    op = operand_of(A, what="rnla.lowrank.nystrom", square=True)
+    op = operand_of(A, what="rnla.lowrank.nystrom", square=True,
+                    matrix_free=True)
     n = op.shape[0]
     k = check_rank(k, op.shape)
     oversample = check_int(oversample, "oversample", low=0)
