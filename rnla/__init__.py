@@ -34,7 +34,7 @@ _ESTIMATORS = ("SketchedLinearRegression", "SketchedRidge", "QMCFourierFeatures"
                "QMCKernelRidge", "SketchProjection", "RandomizedSVD", "RandomizedPCA")
 #: subpackages loaded on first access, so that ``import rnla`` stays cheap (the feature
 #: maps need scipy.stats and scipy.special, which cost more than numpy and scipy.sparse)
-_SUBPACKAGES = ("lp", "efficiency", "estimators", "lowrank", "features")
+_SUBPACKAGES = ("lp", "efficiency", "estimators", "lowrank", "features", "spectrum")
 #: functions of those subpackages re-exported here, also loaded on first access
 _LAZY = {"FourierFeatureMap": "features", "fourier_features": "features"}
 
