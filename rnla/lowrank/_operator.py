@@ -10,16 +10,18 @@ one pass over A (``n_passes``) and counts its columns (``n_matvecs``).  With a m
 
 from __future__ import annotations
 
+import math
+
 import array_api_compat
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from rnla._validation import check_int
-from rnla.backend import Engine, engine_of
+from rnla.backend import Engine, engine_of, to_host
 
 __all__ = ["MatrixFreeOperator", "Operand", "operand_of", "namespace_of", "orthonormalize",
-           "check_rank"]
+           "check_rank", "check_symmetric_block", "Columns"]
 
 
 class MatrixFreeOperator:
@@ -48,7 +50,7 @@ class MatrixFreeOperator:
     Examples
     --------
     >>> import numpy as np, rnla
-    >>> d = np.arange(1.0, 101.0)
+    >>> d = np.concatenate([[100.0], np.linspace(0.0, 50.0, 99)])
     >>> A = rnla.lowrank.MatrixFreeOperator(lambda X: d[:, None] * X, (100, 100),
     ...                                     symmetric=True)
     >>> round(float(rnla.lowrank.eigh(A, 1, rng=0).eigenvalues[0]), 6)
@@ -75,11 +77,29 @@ class MatrixFreeOperator:
         self._rmatmat = matmat if symmetric else rmatmat
 
     def matmat(self, X):
-        """``A @ X``."""
+        """``A @ X``.
+
+        Parameters
+        ----------
+        X : array of shape (n, b)
+
+        Returns
+        -------
+        array of shape (m, b)
+        """
         return self._matmat(X)
 
     def rmatmat(self, Y):
-        """``A^T @ Y`` (``rmatmat`` or, symmetric, ``matmat``)."""
+        """``A^T @ Y`` (``rmatmat`` or, symmetric, ``matmat``).
+
+        Parameters
+        ----------
+        Y : array of shape (m, b)
+
+        Returns
+        -------
+        array of shape (n, b)
+        """
         if self._rmatmat is None:
             raise TypeError("this routine needs products with A^T: give the "
                             "MatrixFreeOperator `rmatmat` (or `symmetric=True`)")
@@ -287,6 +307,54 @@ def operand_of(A, *, what: str, center: bool = False, serves=("host", "xp"),
     if square and A.shape[0] != A.shape[1]:
         raise ValueError(f"`A` must be square for {what}; got shape {tuple(A.shape)}")
     return Operand(A, engine, center=center)
+
+
+class Columns:
+    """A tall block of columns that grows by appending, without copying all of it on
+    every append (its capacity doubles): a Krylov basis and its images.
+
+    Parameters
+    ----------
+    first : array of shape (n, b)
+        The first columns; their namespace, dtype and device are kept.
+    """
+
+    def __init__(self, first):
+        self._data, self.columns = first, int(first.shape[1])
+
+    @property
+    def view(self):
+        """The columns so far, shape (n, columns)."""
+        return self._data[:, :self.columns]
+
+    def append(self, block) -> Columns:
+        """Append ``block`` (n, b); returns self."""
+        b = int(block.shape[1])
+        if self.columns + b > self._data.shape[1]:
+            xp = array_api_compat.array_namespace(block)
+            grown = xp.zeros((self._data.shape[0], max(2 * self._data.shape[1],
+                                                       self.columns + b)),
+                             dtype=block.dtype, device=array_api_compat.device(block))
+            grown[:, :self.columns] = self.view
+            self._data = grown
+        self._data[:, self.columns:self.columns + b] = block
+        self.columns += b
+        return self
+
+
+def check_symmetric_block(op: Operand, X, AX, what: str) -> None:
+    """Refuse a non-symmetric A from a product already made: for symmetric A the small
+    matrix :math:`X^T A X` is symmetric to rounding (no extra product).  X must not be
+    confined to a subspace where A is much smaller than its norm."""
+    xp = op.xp
+    H = to_host(X.T @ AX).astype(np.float64)
+    scale = float(to_host(xp.linalg.vector_norm(X))) * float(to_host(xp.linalg.vector_norm(AX)))
+    gap = float(np.abs(H - H.T).max()) if H.shape[0] > 1 else 0.0
+    eps = float(np.finfo(np.float32 if op.dtype == xp.float32 else np.float64).eps)
+    if gap > math.sqrt(eps) * scale:
+        raise ValueError(f"`A` must be symmetric for {what}; the probes give "
+                         f"max |X^T A X - (X^T A X)^T| = {gap:.3g} (relative "
+                         f"{gap / scale:.2g})")
 
 
 def check_rank(k, shape: tuple[int, int], name: str = "k") -> int:

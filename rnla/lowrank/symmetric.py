@@ -27,7 +27,14 @@ from rnla._status import Status
 from rnla._validation import check_int, check_option, check_real
 from rnla.backend import to_host
 from rnla.lowrank._estimate import CONFIDENCE, N_PROBES, residual_bound
-from rnla.lowrank._operator import Operand, check_rank, operand_of, orthonormalize
+from rnla.lowrank._operator import (
+    Columns,
+    Operand,
+    check_rank,
+    check_symmetric_block,
+    operand_of,
+    orthonormalize,
+)
 from rnla.lowrank._result import EighResult
 
 __all__ = ["eigh", "nystrom", "WHICH"]
@@ -67,7 +74,8 @@ def _select(theta: np.ndarray, k: int, which: str) -> np.ndarray:
 
 
 def eigh(A, k: int, *, which: str = "LA", tol: float | None = None, oversample: int = 10,
-         maxiter: int | None = None, rng: SeedLike = None) -> EighResult:
+         block_size: int | None = None, maxiter: int | None = None,
+         rng: SeedLike = None) -> EighResult:
     r"""k eigenpairs of a symmetric A by randomized block Krylov iteration.
 
     Parameters
@@ -84,8 +92,14 @@ def eigh(A, k: int, *, which: str = "LA", tol: float | None = None, oversample: 
         most ``tol`` times the largest Ritz magnitude (at most ``maxiter`` blocks).
     oversample : int, default=10
         Block size k + oversample.
+    block_size : int, optional
+        The block size b instead (1 is Lanczos with full reorthogonalization): a
+        smaller block reaches a given accuracy in fewer products, a larger one in fewer
+        passes and with more matrix-matrix work; the Krylov space needs
+        :math:`b (q + 1) \ge k`.
     maxiter : int, optional
-        Krylov depth q (default 8 without ``tol``, at most 50 with it): q + 1 passes.
+        Krylov depth q (default 8 without ``tol``, at most 50 with it, or
+        :math:`\lceil 500 / b \rceil` with a ``block_size``): q + 1 passes.
     rng : int, Generator, SeedSequence, RandomState or None
 
     Returns
@@ -97,7 +111,8 @@ def eigh(A, k: int, *, which: str = "LA", tol: float | None = None, oversample: 
 
     Notes
     -----
-    Cost: q + 2 passes with b = k + p columns (one for the symmetry probe),
+    Cost: q + 1 passes with b = k + p columns (and a symmetry probe of 2 columns for
+    b = 1),
     :math:`O(n (bq)^2)` for the orthonormalization and :math:`O((bq)^3)` for the
     small eigenproblem.
 
@@ -122,55 +137,72 @@ def eigh(A, k: int, *, which: str = "LA", tol: float | None = None, oversample: 
     if tol is not None:
         tol = check_real(tol, "tol", 0.0, 1.0, low_open=True, high_open=True)
     oversample = check_int(oversample, "oversample", low=0)
-    depth_cap = (EIGH_DEPTH if tol is None else 50) if maxiter is None else \
-        check_int(maxiter, "maxiter", low=0)
+    size = min(k + oversample, n) if block_size is None else \
+        check_int(block_size, "block_size", low=1, high=n)
+    default_cap = EIGH_DEPTH if tol is None else 50
+    if block_size is not None:
+        default_cap = max(default_cap, -(-500 // size), -(-k // size) - 1)
+    depth_cap = default_cap if maxiter is None else check_int(maxiter, "maxiter", low=0)
+    if size * (depth_cap + 1) < k:
+        raise ValueError(f"the Krylov space of block_size={size} and maxiter={depth_cap} "
+                         f"has dimension {size * (depth_cap + 1)} < k={k}; raise maxiter")
     rng = as_generator(rng)
-    _check_symmetric(op, rng, "eigh")
+    if size < 2:
+        _check_symmetric(op, rng, "eigh")
     xp = op.xp
-    size = min(k + oversample, n)
     Q = orthonormalize(op.gaussian(n, size, rng), xp)
-    blocks, products = [Q], []
+    basis, images = Columns(Q), None
     status = Status.CONVERGED
-    T = None
+    T = np.zeros((0, 0))
+    checked = 0
     for depth in range(depth_cap + 1):
-        products.append(op.matmat(Q))
+        product = op.matmat(Q)
+        images = Columns(product) if images is None else images.append(product)
+        if depth == 0 and size >= 2:
+            check_symmetric_block(op, Q, product, "eigh")
         last = depth == depth_cap or (depth + 2) * size > n
-        if tol is None and not last:
-            Q = orthonormalize(products[-1], xp, against=blocks)
-            blocks.append(Q)
+        dimension = basis.columns
+        # Rayleigh-Ritz when the space has grown by 5% since the last one (at most 5%
+        # more products than checking every block), or at the end
+        check = last or (tol is not None and dimension >= k
+                         and dimension >= 1.05 * checked + size)
+        if not last:
+            Q = orthonormalize(product, xp, against=basis.view)
+        if not check:
+            basis.append(Q)
             continue
-        if T is None:
-            T = xp.concat([B.T @ xp.concat(products, axis=1) for B in blocks], axis=0)
-        else:
-            # the Rayleigh quotient Q^T A Q grows by the new block's column (A symmetric)
-            column = xp.concat([B.T @ products[-1] for B in blocks], axis=0)
-            old = T.shape[0]
-            T = xp.concat([xp.concat([T, column[:old]], axis=1),
-                           xp.concat([column[:old].T, column[old:]], axis=1)], axis=0)
-        theta, Y = xp.linalg.eigh((T + T.T) / 2)
-        pick = _select(to_host(theta).astype(np.float64), k, which)
-        index = op.engine.from_host(pick, T)
-        theta, Y = xp.take(theta, index), xp.take(Y, index, axis=1)
-        scale = float(np.max(np.abs(to_host(theta))))
+        checked = dimension
+        # the Rayleigh quotient Q^T A Q grows by the new columns (A symmetric)
+        new = to_host(basis.view.T @ images.view[:, T.shape[0]:]).astype(np.float64)
+        old = T.shape[0]
+        T = np.block([[T, new[:old]], [new[:old].T, new[old:]]])
+        theta, Y = np.linalg.eigh((T + T.T) / 2)
+        pick = _select(theta, k, which)
+        theta, Y = theta[pick], Y[:, pick]
+        scale = float(np.max(np.abs(theta)))
         if not last:
             # Krylov relation A [Q_0..Q_j] = [Q_0..Q_j] T + Q_{j+1} R E_j^T: the residual
-            # of a Ritz pair is ||R y_j|| (y_j: the last block of y), O(n b^2) per block
-            Q = orthonormalize(products[-1], xp, against=blocks)
-            R = Q.T @ products[-1]
-            cheap = to_host(xp.linalg.vector_norm(R @ Y[-size:, :], axis=0))
+            # of a Ritz pair is ||R y_j|| (y_j: the last block of y), O(n b^2)
+            R = to_host(Q.T @ product).astype(np.float64)
+            cheap = np.linalg.norm(R @ Y[-size:, :], axis=0)
             if tol is None or float(cheap.max()) > tol * scale:
-                blocks.append(Q)
+                basis.append(Q)
                 continue
-        basis, images = xp.concat(blocks, axis=1), xp.concat(products, axis=1)
-        vectors = basis @ Y
-        residuals = to_host(xp.linalg.vector_norm(images @ Y - vectors * theta[None, :],
+        Yd = op.engine.from_host(Y.astype(np.float32 if op.dtype == xp.float32
+                                          else np.float64), Q) \
+            if op.engine.kind == "xp" else Y.astype(op.dtype)
+        vectors = basis.view @ Yd
+        theta = op.engine.from_host(theta.astype(np.float32 if op.dtype == xp.float32
+                                                 else np.float64), Q) \
+            if op.engine.kind == "xp" else theta.astype(op.dtype)
+        residuals = to_host(xp.linalg.vector_norm(images.view @ Yd - vectors * theta[None, :],
                                                   axis=0)).astype(np.float64)
         if tol is not None and residuals.max() > tol * scale:
             status = Status.MAXITER
         break
     bound = float(residuals.max())
     message = (f"{k} Ritz pairs ({which}) from a Krylov space of dimension "
-               f"{basis.shape[1]}; each is within {bound:.3g} of an eigenvalue of A")
+               f"{basis.columns}; each is within {bound:.3g} of an eigenvalue of A")
     if status == Status.MAXITER:
         message += f" (tol={tol:g} not met within maxiter={depth_cap}; raise maxiter)"
     return EighResult(eigenvalues=theta, eigenvectors=vectors, residual_norms=residuals,

@@ -15,7 +15,7 @@ from rnla.spectrum._result import DiagonalResult, NormResult, SpectralDensity, T
 from rnla.spectrum.density import spectral_density
 from rnla.spectrum.functions import logdet, trace_function, trace_inverse
 from rnla.spectrum.norm import norm_estimate
-from rnla.spectrum.trace import diagonal, trace
+from rnla.spectrum.trace_diagonal import diagonal, trace
 
 __all__ = ["trace", "diagonal", "trace_function", "logdet", "trace_inverse",
            "spectral_density", "norm_estimate", "MatrixFreeOperator", "TraceResult",

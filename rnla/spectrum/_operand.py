@@ -14,8 +14,7 @@ import math
 import numpy as np
 import scipy.sparse.linalg as spla
 
-from rnla.backend import to_host
-from rnla.lowrank._operator import MatrixFreeOperator, Operand, operand_of
+from rnla.lowrank._operator import MatrixFreeOperator, Operand, check_symmetric_block, operand_of
 
 __all__ = ["square_operand", "times", "probes", "check_symmetric_block", "ERROR_Z",
            "ERROR_CONFIDENCE", "eps_of"]
@@ -76,16 +75,3 @@ def probes(op: Operand, columns: int, kind: str, rng: np.random.Generator):
             G *= math.sqrt(n) / np.linalg.norm(G, axis=0)
     G = G.astype(np.float32 if op.dtype == op.xp.float32 else np.float64)
     return op.engine.from_host(G, op.like) if op.engine.kind == "xp" else G
-
-
-def check_symmetric_block(op: Operand, X, AX, what: str) -> None:
-    """Refuse a non-symmetric A from a product already made: for symmetric A the
-    small matrix :math:`X^T A X` is symmetric to rounding (no extra product)."""
-    xp = op.xp
-    H = to_host(X.T @ AX).astype(np.float64)
-    scale = float(to_host(xp.linalg.vector_norm(X))) * float(to_host(xp.linalg.vector_norm(AX)))
-    gap = float(np.abs(H - H.T).max()) if H.shape[0] > 1 else 0.0
-    if gap > math.sqrt(eps_of(op)) * scale:
-        raise ValueError(f"`A` must be symmetric for {what}; the probes give "
-                         f"max |X^T A X - (X^T A X)^T| = {gap:.3g} (relative "
-                         f"{gap / scale:.2g})")

@@ -262,3 +262,23 @@ def test_dask_trace_and_refusals():
                                          rel=1e-10)
     with pytest.raises(TypeError, match="Dask"):
         rnla.spectrum.logdet(D, matvecs=300)
+
+
+@pytest.mark.parametrize("block_size", [1, 2, 7])
+def test_eigh_block_sizes_match_numpy(block_size):
+    A, w = psd(300, 1.0)
+    res = rnla.lowrank.eigh(A, 5, tol=1e-10, block_size=block_size, maxiter=400, rng=0)
+    assert res.converged
+    np.testing.assert_allclose(res.eigenvalues, np.sort(w)[::-1][:5], rtol=1e-9)
+    assert np.all(res.residual_norms <= 1e-10 * w.max() * (1 + 1e-6))
+    with pytest.raises(ValueError, match="raise maxiter"):
+        rnla.lowrank.eigh(A, 5, block_size=1, maxiter=2)
+
+
+def test_eigh_takes_a_matrix_free_operator_and_refuses_a_non_symmetric_block():
+    A, w = psd(200, 1.0)
+    op = MatrixFreeOperator(lambda X: A @ X, A.shape, symmetric=True)
+    res = rnla.lowrank.eigh(op, 3, tol=1e-8, rng=0)
+    np.testing.assert_allclose(res.eigenvalues, np.sort(w)[::-1][:3], rtol=1e-7)
+    with pytest.raises(ValueError, match="symmetric"):
+        rnla.lowrank.eigh(np.triu(A) + 1.0, 3, rng=0)

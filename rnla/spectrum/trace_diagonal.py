@@ -190,7 +190,9 @@ def trace(A, *, matvecs: int, method: str = "auto", rng: SeedLike = None) -> Tra
         ``"auto"`` is ``"xtrace"``: in the benchmark (docs/spectrum.md) it has the
         smallest error at equal products on every spectrum among the methods that do not
         need A to be positive semidefinite, and an error estimate that covers the
-        error.  ``"xnystrace"`` is better still for positive semidefinite A.
+        error.  ``"xnystrace"`` is better still for positive semidefinite A.  On a
+        diagonally dominant A (a graph Laplacian) Hutchinson's sign probes are nearly
+        exact and beat every low-rank method (1.8x below XTrace in the benchmark).
     rng : int, Generator, SeedSequence, RandomState or None
 
     Returns
@@ -283,8 +285,9 @@ def diagonal(A, *, matvecs: int, method: str = "auto", rng: SeedLike = None) -> 
         Columns multiplied, all together (at least 4 for ``"xdiag"``, 2 for
         ``"hutchinson"``); ``matvecs >= n`` reads the diagonal off ``A @ I``.
     method : {"auto", "xdiag", "hutchinson"}, default="auto"
-        ``"auto"`` is ``"xdiag"``: exact on the low-rank part it captures, and never
-        worse than Hutchinson by more than the halved probe count in the benchmark.
+        ``"auto"`` is ``"xdiag"``: exact on the low-rank part it captures, the better
+        choice for a decaying spectrum; on a diagonally dominant A Hutchinson's sign
+        probes are better (exact on a diagonal matrix).
     rng : int, Generator, SeedSequence, RandomState or None
 
     Returns
