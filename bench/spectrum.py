@@ -227,6 +227,7 @@ def density_section(probes: int, steps: int) -> list[dict]:
 
 def figure(rows: list[dict]) -> None:
     import matplotlib
+    import matplotlib.ticker
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -240,6 +241,9 @@ def figure(rows: list[dict]) -> None:
                       marker="o", label=method)
         ax.set_title(name)
         ax.set_xlabel("products")
+        budgets = sorted({r["matvecs"] for r in rows})
+        ax.set_xticks(budgets, [str(b) for b in budgets])
+        ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
     for ax in axes[:, 0]:
         ax.set_ylabel("median relative error")
     for ax in axes.ravel()[len(names):]:

@@ -174,7 +174,8 @@ _TRACE = {"xtrace": _xtrace, "xnystrace": _xnystrace, "hutch++": _hutch_plus_plu
           "hutchinson": _hutchinson}
 
 
-def trace(A, *, matvecs: int, method: str = "auto", rng: SeedLike = None) -> TraceResult:
+def trace(A, *, matvecs: int, method: str = "auto", psd: bool = False,
+          rng: SeedLike = None) -> TraceResult:
     r"""Estimate :math:`\operatorname{tr} A` from ``matvecs`` products with A.
 
     Parameters
@@ -187,12 +188,15 @@ def trace(A, *, matvecs: int, method: str = "auto", rng: SeedLike = None) -> Tra
         ``"xnystrace"``).  With ``matvecs >= n`` the trace is computed exactly from
         ``A @ I``.
     method : {"auto", "xtrace", "xnystrace", "hutch++", "hutchinson"}, default="auto"
-        ``"auto"`` is ``"xtrace"``: in the benchmark (docs/spectrum.md) it has the
-        smallest error at equal products on every spectrum among the methods that do not
-        need A to be positive semidefinite, and an error estimate that covers the
-        error.  ``"xnystrace"`` is better still for positive semidefinite A.  On a
+        ``"auto"`` is ``"xnystrace"`` with ``psd=True`` and ``"xtrace"`` otherwise: in
+        the benchmark (docs/spectrum.md) each has the smallest error at equal products
+        of the methods valid for its matrices on every decaying spectrum.  On a
         diagonally dominant A (a graph Laplacian) Hutchinson's sign probes are nearly
-        exact and beat every low-rank method (1.8x below XTrace in the benchmark).
+        exact and beat every low-rank method (2.4x below XTrace in the benchmark).
+    psd : bool, default=False
+        Declare A symmetric positive semidefinite (a kernel, a covariance, a Hessian at
+        a minimum), which ``"auto"`` exploits.  It cannot be checked from a few
+        products: an indefinite A declared PSD gives a wrong estimate.
     rng : int, Generator, SeedSequence, RandomState or None
 
     Returns
@@ -222,7 +226,8 @@ def trace(A, *, matvecs: int, method: str = "auto", rng: SeedLike = None) -> Tra
     True
     """
     op = square_operand(A, "rnla.spectrum.trace", serves=("host", "xp", "dask"))
-    matvecs, method = _budget(matvecs, method, TRACE_METHODS, "xtrace", "trace")
+    matvecs, method = _budget(matvecs, method, TRACE_METHODS,
+                              "xnystrace" if psd else "xtrace", "trace")
     rng = as_generator(rng)
     n = op.shape[0]
     if matvecs >= n:

@@ -282,3 +282,10 @@ def test_eigh_takes_a_matrix_free_operator_and_refuses_a_non_symmetric_block():
     np.testing.assert_allclose(res.eigenvalues, np.sort(w)[::-1][:3], rtol=1e-7)
     with pytest.raises(ValueError, match="symmetric"):
         rnla.lowrank.eigh(np.triu(A) + 1.0, 3, rng=0)
+
+
+def test_auto_uses_xnystrace_for_a_declared_psd_matrix():
+    A, w = psd(300, 2.0)
+    res = rnla.spectrum.trace(A, matvecs=40, psd=True, rng=0)
+    assert res.method == "xnystrace"
+    assert rnla.spectrum.trace(A, matvecs=40, rng=0).method == "xtrace"
