@@ -6,9 +6,9 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess witho
     raise ImportError("rnla.estimators needs scikit-learn: pip install 'rnla[sklearn]'") from exc
 
 from rnla.estimators.decomposition import RandomizedPCA, RandomizedSVD
-from rnla.estimators.kernel import QMCFourierFeatures, QMCKernelRidge
+from rnla.estimators.kernel import NystromFeatures, QMCFourierFeatures, QMCKernelRidge
 from rnla.estimators.linear import SketchedLinearRegression, SketchedRidge
 from rnla.estimators.projection import SketchProjection
 
 __all__ = ["SketchedLinearRegression", "SketchedRidge", "QMCFourierFeatures", "QMCKernelRidge",
-           "SketchProjection", "RandomizedSVD", "RandomizedPCA"]
+           "SketchProjection", "RandomizedSVD", "RandomizedPCA", "NystromFeatures"]

@@ -26,8 +26,10 @@ from rnla.estimators._array_api import (
 from rnla.estimators.linear import SketchedRidge
 from rnla.features import FourierFeatureMap
 from rnla.features.fourier import SAMPLERS
+from rnla.kernel_functions import kernel_matrix
+from rnla.lowrank.rpcholesky import LANDMARKS, rpcholesky
 
-__all__ = ["QMCFourierFeatures", "QMCKernelRidge"]
+__all__ = ["QMCFourierFeatures", "QMCKernelRidge", "NystromFeatures"]
 
 #: estimator kernel name -> (rnla.features kernel, bandwidth sigma as a function of gamma)
 _KERNELS = {
@@ -38,8 +40,8 @@ _KERNELS = {
 }
 
 
-def _feature_map(estimator, X, random_state) -> FourierFeatureMap:
-    """Fit the FourierFeatureMap described by ``estimator``'s parameters on ``X``."""
+def _kernel_and_bandwidth(estimator, X) -> tuple[str, float]:
+    """The rnla kernel name and bandwidth of ``estimator``'s ``kernel`` and ``gamma``."""
     if estimator.kernel not in _KERNELS:
         raise ValueError(f"`kernel` must be one of {sorted(_KERNELS)}; got {estimator.kernel!r}")
     gamma = estimator.gamma
@@ -55,11 +57,17 @@ def _feature_map(estimator, X, random_state) -> FourierFeatureMap:
     if not (np.isscalar(gamma) and np.isfinite(gamma) and gamma > 0):
         raise ValueError(f"`gamma` must be a positive float or 'scale'; got {gamma!r}")
     name, bandwidth = _KERNELS[estimator.kernel]
+    return name, float(bandwidth(gamma))
+
+
+def _feature_map(estimator, X, random_state) -> FourierFeatureMap:
+    """Fit the FourierFeatureMap described by ``estimator``'s parameters on ``X``."""
+    name, bandwidth = _kernel_and_bandwidth(estimator, X)
     kind = estimator.kind
     if kind == "auto":
         kind = "cos_sin" if estimator.n_components % 2 == 0 else "cos_phase"
     rng = check_random_state(random_state).randint(np.iinfo(np.int32).max)
-    return FourierFeatureMap(estimator.n_components, name, float(bandwidth(gamma)),
+    return FourierFeatureMap(estimator.n_components, name, bandwidth,
                              sequence=estimator.sequence, kind=kind,
                              scramble=estimator.scramble, nu=estimator.nu,
                              n_replicates=estimator.n_replicates, rng=rng).fit(X)
@@ -319,4 +327,122 @@ class QMCKernelRidge(RegressorMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.target_tags.multi_output = True
+        return tags
+
+
+class NystromFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Nystrom features with adaptively chosen landmarks: a drop-in for scikit-learn's
+    ``Nystroem``.
+
+    ``fit`` picks ``n_components`` landmarks S by randomly pivoted Cholesky
+    (``rnla.lowrank.rpcholesky``: each next landmark drawn in proportion to the
+    residual diagonal, so clusters that uniform sampling misses are found) and
+    ``transform`` maps x to :math:`W k(S, x)` with :math:`K \\approx FF^T` on the
+    training rows.
+
+    Parameters
+    ----------
+    kernel : {"rbf", "laplacian", "cauchy", "matern"}, default="rbf"
+        As ``QMCFourierFeatures``.
+    gamma : float or "scale", default=1.0
+        As ``QMCFourierFeatures`` (``exp(-gamma ||x - y||^2)`` for ``"rbf"``).
+    n_components : int, default=100
+        Landmarks (at most the number of training rows; fewer when the kernel matrix
+        has a lower numerical rank).
+    landmarks : {"rpcholesky", "uniform", "leverage"}, default="rpcholesky"
+        The landmark rule: RPCholesky has the smallest Gram error at equal landmarks
+        in the benchmark (docs/kernels.md); ``"uniform"`` is ``Nystroem``'s rule.
+    nu : float, default=1.5
+        Matérn smoothness.
+    random_state : int, RandomState or None
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_landmarks, n_features)
+        The landmark rows.
+    component_indices_ : ndarray of shape (n_landmarks,)
+        Their indices in the training data.
+    normalization_ : ndarray of shape (n_features_out, n_landmarks)
+        W: the features are ``kernel(X, components_) @ normalization_.T``.
+    residual_trace_ : float
+        :math:`\\operatorname{tr}(K - FF^T)` on the training rows.
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rnla.estimators import NystromFeatures
+    >>> X = np.random.default_rng(0).standard_normal((500, 3))
+    >>> Z = NystromFeatures(gamma=0.5, n_components=50, random_state=0).fit_transform(X)
+    >>> Z.shape
+    (500, 50)
+    """
+
+    _parameter_constraints = {
+        "kernel": [StrOptions(set(_KERNELS))],
+        "gamma": [Interval(Real, 0, None, closed="neither"), StrOptions({"scale"})],
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "landmarks": [StrOptions(set(LANDMARKS))],
+        "nu": [Interval(Real, 0, None, closed="neither")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, kernel: str = "rbf", gamma: float | str = 1.0, n_components: int = 100,
+                 landmarks: str = "rpcholesky", nu: float = 1.5, random_state=None):
+        self.kernel = kernel
+        self.gamma = gamma
+        self.n_components = n_components
+        self.landmarks = landmarks
+        self.nu = nu
+        self.random_state = random_state
+
+    def fit(self, X, y=None):
+        """Choose the landmarks among the rows of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+        """
+        self._validate_params()
+        refuse_array_api(self, X)
+        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        name, bandwidth = _kernel_and_bandwidth(self, X)
+        k = min(self.n_components, X.shape[0])
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        res = rpcholesky(X, k, kernel=name, bandwidth=bandwidth, nu=self.nu,
+                         landmarks=self.landmarks, rng=seed)
+        self.kernel_, self.bandwidth_ = name, bandwidth
+        self.component_indices_ = res.pivots
+        self.components_ = X[res.pivots]
+        self.normalization_ = res.W.astype(X.dtype, copy=False)
+        self.residual_trace_ = res.residual_trace
+        self._n_features_out = res.W.shape[0]
+        return self
+
+    def transform(self, X):
+        """Features of the rows of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features_out)
+            In X's dtype.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        K = kernel_matrix(X, self.components_, self.kernel_, self.bandwidth_, self.nu)
+        return (K @ self.normalization_.T.astype(np.float64)).astype(X.dtype, copy=False)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags

@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.special as sc
-from scipy.spatial.distance import cdist
 from scipy.stats import chi2
 
-from rnla._validation import check_matrix, check_option, check_real
+from rnla._validation import check_option, check_real
+from rnla.kernel_functions import KERNELS, kernel_matrix
 
 __all__ = [
     "KERNELS",
@@ -39,7 +39,6 @@ __all__ = [
     "spectral_pdf",
 ]
 
-KERNELS = ("gaussian", "laplacian", "cauchy", "matern")
 _PRODUCT = ("gaussian", "laplacian", "cauchy")
 
 
@@ -167,59 +166,3 @@ def spectral_pdf(W, kernel: str = "gaussian", bandwidth: float = 1.0) -> np.ndar
     if kernel == "laplacian":
         return sigma / (np.pi * (1.0 + x * x))
     return 0.5 * sigma * np.exp(-np.abs(x))
-
-
-def kernel_matrix(X, Y=None, kernel: str = "gaussian", bandwidth: float = 1.0,
-                  nu: float = 1.5) -> np.ndarray:
-    r"""Exact kernel matrix :math:`K_{ij} = k(x_i, y_j)` (the reference the features approximate).
-
-    Matérn: :math:`k(r) = \frac{2^{1-\nu}}{\Gamma(\nu)} (\sqrt{2\nu} r/\sigma)^\nu
-    K_\nu(\sqrt{2\nu} r/\sigma)`, :math:`r = \|x - y\|_2`.
-
-    Parameters
-    ----------
-    X : array_like of shape (n, d)
-        Rows x_i.
-    Y : array_like of shape (m, d), optional
-        Rows y_j (default: X).
-    kernel : str, default="gaussian"
-        One of ``KERNELS``.
-    bandwidth : float, default=1.0
-        Sigma.
-    nu : float, default=1.5
-        Matérn smoothness.
-
-    Returns
-    -------
-    ndarray of shape (n, m)
-        The kernel matrix.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from rnla.features import kernel_matrix
-    >>> kernel_matrix(np.array([[0.0, 0.0]]), np.array([[1.0, 1.0]]), "laplacian")
-    array([[0.13533528]])
-    """
-    kernel = check_option(kernel, "kernel", KERNELS)
-    sigma = check_real(bandwidth, "bandwidth", 0.0, low_open=True)
-    X = np.asarray(check_matrix(X, "X", allow_sparse=False), dtype=np.float64) / sigma
-    Y = X if Y is None else np.asarray(check_matrix(Y, "Y", allow_sparse=False),
-                                       dtype=np.float64) / sigma
-    if Y.shape[1] != X.shape[1]:
-        raise ValueError(f"`Y` must have {X.shape[1]} columns like `X`; got {Y.shape[1]}")
-    if kernel == "gaussian":
-        return np.exp(-0.5 * cdist(X, Y, "sqeuclidean"))
-    if kernel == "laplacian":
-        return np.exp(-cdist(X, Y, "cityblock"))
-    if kernel == "cauchy":
-        K = np.ones((X.shape[0], Y.shape[0]))
-        for j in range(X.shape[1]):
-            K /= 1.0 + (X[:, j, None] - Y[None, :, j]) ** 2
-        return K
-    nu = check_real(nu, "nu", 0.0, low_open=True)
-    r = np.sqrt(2.0 * nu) * cdist(X, Y)
-    with np.errstate(invalid="ignore"):
-        K = 2.0 ** (1.0 - nu) / sc.gamma(nu) * r**nu * sc.kv(nu, r)
-    K[r == 0] = 1.0
-    return K

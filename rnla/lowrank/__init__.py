@@ -10,11 +10,13 @@ with its ``confidence`` and its cost in ``n_passes`` and ``n_matvecs``.
 
 from rnla.lowrank._operator import MatrixFreeOperator
 from rnla.lowrank._result import EighResult, InterpolativeResult, SVDResult
+from rnla.lowrank.rpcholesky import NystromResult, rpcholesky
 from rnla.lowrank.single_pass import SinglePassSketch, single_pass_svd
 from rnla.lowrank.singular import range_finder, svd
 from rnla.lowrank.skeleton import interpolative
 from rnla.lowrank.symmetric import eigh, nystrom
 
-__all__ = ["svd", "range_finder", "eigh", "nystrom", "interpolative", "single_pass_svd",
+__all__ = ["rpcholesky", "NystromResult", "svd", "range_finder", "eigh", "nystrom",
+           "interpolative", "single_pass_svd",
            "SinglePassSketch", "MatrixFreeOperator", "SVDResult", "EighResult",
            "InterpolativeResult"]
