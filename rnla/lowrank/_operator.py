@@ -252,11 +252,14 @@ class Operand:
         Y = self.engine.apply_sketch(S, self.A)
         return Y.toarray() if sp.issparse(Y) else Y
 
+    def from_host(self, x):
+        """A small host array in the operand's float dtype, namespace and device."""
+        x = np.asarray(x).astype(np.float32 if self.dtype == self.xp.float32 else np.float64)
+        return self.engine.from_host(x, self.like) if self.engine.kind == "xp" else x
+
     def gaussian(self, rows: int, columns: int, rng: np.random.Generator):
         """A standard Gaussian block drawn on the host and moved to the operand's device."""
-        G = rng.standard_normal((rows, columns)).astype(
-            np.float32 if self.dtype == self.xp.float32 else np.float64)
-        return self.engine.from_host(G, self.like) if self.engine.kind == "xp" else G
+        return self.from_host(rng.standard_normal((rows, columns)))
 
 
 def operand_of(A, *, what: str, center: bool = False, serves=("host", "xp"),

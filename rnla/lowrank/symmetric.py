@@ -188,13 +188,9 @@ def eigh(A, k: int, *, which: str = "LA", tol: float | None = None, oversample: 
             if tol is None or float(cheap.max()) > tol * scale:
                 basis.append(Q)
                 continue
-        Yd = op.engine.from_host(Y.astype(np.float32 if op.dtype == xp.float32
-                                          else np.float64), Q) \
-            if op.engine.kind == "xp" else Y.astype(op.dtype)
+        Yd = op.from_host(Y)
         vectors = basis.view @ Yd
-        theta = op.engine.from_host(theta.astype(np.float32 if op.dtype == xp.float32
-                                                 else np.float64), Q) \
-            if op.engine.kind == "xp" else theta.astype(op.dtype)
+        theta = op.from_host(theta)
         residuals = to_host(xp.linalg.vector_norm(images.view @ Yd - vectors * theta[None, :],
                                                   axis=0)).astype(np.float64)
         if tol is not None and residuals.max() > tol * scale:

@@ -73,5 +73,4 @@ def probes(op: Operand, columns: int, kind: str, rng: np.random.Generator):
         G = rng.standard_normal((n, columns))
         if kind == "sphere":
             G *= math.sqrt(n) / np.linalg.norm(G, axis=0)
-    G = G.astype(np.float32 if op.dtype == op.xp.float32 else np.float64)
-    return op.engine.from_host(G, op.like) if op.engine.kind == "xp" else G
+    return op.from_host(G)

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from rnla._status import Status
+from rnla.lowrank._result import _Cost
 
 __all__ = ["TraceResult", "DiagonalResult", "NormResult", "SpectralDensity"]
 
@@ -32,19 +32,8 @@ _SHARED = """    error_estimate : float
 
 
 @dataclass(repr=False)
-class _Estimate:
-    error_estimate: float
-    confidence: float
-    n_passes: int
-    n_matvecs: int
-    method: str
-    status: Status
-    message: str
-
-    @property
-    def converged(self) -> bool:
-        """Whether the estimator finished as asked (``status == "converged"``)."""
-        return self.status == Status.CONVERGED
+class _Estimate(_Cost):
+    """The shared fields of the low-rank results, with a one-line repr."""
 
     def __repr__(self) -> str:
         value = getattr(self, "estimate", None)

@@ -66,12 +66,6 @@ class Quadrature:
         return np.concatenate([self.fixed_weights, self.probe_weights.ravel() / m])
 
 
-def _device(op: Operand, x: np.ndarray, like):
-    """A small host vector in the operand's namespace, dtype and device."""
-    x = x.astype(np.float32 if op.dtype == op.xp.float32 else np.float64)
-    return op.engine.from_host(x, like) if op.engine.kind == "xp" else x
-
-
 def lanczos_runs(op: Operand, U, steps: int, what: str, check: bool = True):
     r"""Simultaneous Lanczos runs from the unit columns of U, fully reorthogonalized:
     the Gauss quadrature nodes and weights of each, host arrays of shape (steps, m)
@@ -107,8 +101,8 @@ def lanczos_runs(op: Operand, U, steps: int, what: str, check: bool = True):
         alive &= ~ended
         b_host = np.where(alive, b_host, 0.0)
         beta.append(b_host)
-        previous, b = V, _device(op, b_host, W)
-        V = W * _device(op, np.where(alive, 1.0 / np.where(alive, b_host, 1.0), 0.0), W)[None, :]
+        previous, b = V, op.from_host(b_host)
+        V = W * op.from_host(np.where(alive, 1.0 / np.where(alive, b_host, 1.0), 0.0))[None, :]
         basis.append(V)
         if not alive.any():
             break

@@ -14,6 +14,7 @@ import scipy.sparse.linalg as spla
 from rnla._random import SeedLike, as_generator
 from rnla._status import Status
 from rnla._validation import check_real
+from rnla.backend import to_host
 from rnla.lowrank._operator import MatrixFreeOperator, Operand, operand_of
 from rnla.lowrank.symmetric import eigh
 from rnla.spectrum._result import NormResult
@@ -36,8 +37,7 @@ def _largest(op: Operand, tol: float, rng, inverse=None) -> tuple[float, float, 
     G = MatrixFreeOperator(gram, (n, n), like=like if op.engine.kind == "xp" else
                            np.empty(0, dtype=op.dtype), symmetric=True)
     res = eigh(G, 1, which="LA", tol=tol, maxiter=50, rng=rng)
-    theta = max(float(np.asarray(res.eigenvalues[0] if op.engine.kind != "xp" else
-                                 float(res.eigenvalues[0]))), 0.0)
+    theta = max(float(to_host(res.eigenvalues)[0]), 0.0)
     sigma = math.sqrt(theta)
     bound = math.sqrt(theta + res.error_estimate) - sigma
     return sigma, bound, res.status
