@@ -32,7 +32,7 @@ logging.getLogger("rnla").addHandler(logging.NullHandler())
 #: estimators need scikit-learn, so they load on first access (``rnla.SketchedRidge``)
 _ESTIMATORS = ("SketchedLinearRegression", "SketchedRidge", "QMCFourierFeatures",
                "QMCKernelRidge", "SketchProjection", "RandomizedSVD", "RandomizedPCA",
-               "NystromFeatures")
+               "NystromFeatures", "NystromKernelRidge")
 #: subpackages loaded on first access, so that ``import rnla`` stays cheap (the feature
 #: maps need scipy.stats and scipy.special, which cost more than numpy and scipy.sparse)
 _SUBPACKAGES = ("lp", "efficiency", "estimators", "lowrank", "features", "spectrum")

@@ -6,9 +6,15 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess witho
     raise ImportError("rnla.estimators needs scikit-learn: pip install 'rnla[sklearn]'") from exc
 
 from rnla.estimators.decomposition import RandomizedPCA, RandomizedSVD
-from rnla.estimators.kernel import NystromFeatures, QMCFourierFeatures, QMCKernelRidge
+from rnla.estimators.kernel import (
+    NystromFeatures,
+    NystromKernelRidge,
+    QMCFourierFeatures,
+    QMCKernelRidge,
+)
 from rnla.estimators.linear import SketchedLinearRegression, SketchedRidge
 from rnla.estimators.projection import SketchProjection
 
 __all__ = ["SketchedLinearRegression", "SketchedRidge", "QMCFourierFeatures", "QMCKernelRidge",
-           "SketchProjection", "RandomizedSVD", "RandomizedPCA", "NystromFeatures"]
+           "SketchProjection", "RandomizedSVD", "RandomizedPCA", "NystromFeatures",
+           "NystromKernelRidge"]

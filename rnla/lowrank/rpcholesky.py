@@ -32,7 +32,7 @@ import scipy.sparse as sp
 from rnla._random import SeedLike, as_generator
 from rnla._status import Status
 from rnla._validation import check_int, check_matrix, check_option, check_real
-from rnla.kernel_functions import KERNELS, kernel_columns
+from rnla.kernel_functions import KERNELS, centre, kernel_columns
 from rnla.lowrank._result import _SHARED, _Cost
 
 __all__ = ["rpcholesky", "NystromResult", "LANDMARKS"]
@@ -86,8 +86,8 @@ class _Columns:
         else:
             sigma = check_real(bandwidth, "bandwidth", 0.0, low_open=True)
             self.A = None
-            self.X = np.asarray(check_matrix(X, "X", allow_sparse=False),
-                                dtype=np.float64) / sigma
+            X = np.asarray(check_matrix(X, "X", allow_sparse=False), dtype=np.float64)
+            self.X = (X - centre(X)) / sigma
             self.n = self.X.shape[0]
             self.diagonal = np.ones(self.n)
         self.kernel, self.nu = kernel, nu
@@ -103,13 +103,14 @@ class _Columns:
         return block.toarray() if sp.issparse(block) else np.array(block, dtype=np.float64)
 
 
-def _reject(G: np.ndarray, d: np.ndarray, uniform: np.ndarray) -> np.ndarray:
+def _reject(G: np.ndarray, d: np.ndarray, uniform: np.ndarray, floor: float) -> np.ndarray:
     """The accepted pivots of one accelerated round: pivot i is accepted with
-    probability (its residual diagonal after the round's earlier acceptances) / d_i;
-    the Schur complement G is updated in place as pivots are accepted."""
+    probability (its residual diagonal after the round's earlier acceptances) / d_i,
+    and only above ``floor`` (the rounding level of the residual); the Schur
+    complement G is updated in place as pivots are accepted."""
     accepted = []
     for i in range(G.shape[0]):
-        if uniform[i] * d[i] < G[i, i] and G[i, i] > 0:
+        if uniform[i] * d[i] < G[i, i] and G[i, i] > floor:
             accepted.append(i)
             column = G[i:, i] / math.sqrt(G[i, i])
             G[i:, i:] -= np.outer(column, column)
@@ -239,28 +240,33 @@ def _rpcholesky(source: _Columns, k: int, block: int, tol: float, total: float, 
     r = 0
     rounds = 0
     eps = np.finfo(np.float64).eps
+    # residual diagonal entries below this are rounding noise (numerical rank reached)
+    floor = 10 * n * eps * float(source.diagonal.max(initial=0.0))
     while r < k:
-        mass = float(d.sum())
-        if mass <= max(tol * total, n * eps * total):
+        live = np.where(d > floor, d, 0.0)
+        mass = float(live.sum())
+        if mass == 0.0 or float(d.sum()) <= max(tol * total, n * eps * total):
             break
         size = min(block, k - r)
-        draw = rng.choice(n, size=size, p=d / mass)
+        draw = rng.choice(n, size=size, p=live / mass)
         rounds += 1
         C = source(draw)                                     # K[:, draw]
         C -= F[:, :r] @ F[draw, :r].T                        # residual columns
         G = C[draw].copy()
-        accepted = _reject((G + G.T) / 2, d[draw], rng.random(size))
+        accepted = _reject((G + G.T) / 2, live[draw], rng.random(size), floor)
         if accepted.size == 0:
             continue
         chosen = draw[accepted]
-        H = C[:, accepted]
-        core = H[chosen]
+        core = G[np.ix_(accepted, accepted)]
         try:
             Lc = np.linalg.cholesky((core + core.T) / 2)
         except np.linalg.LinAlgError:
             raise ValueError("`X` must be positive semidefinite: a block of residual "
                              "pivots is not positive definite") from None
-        new = scipy.linalg.solve_triangular(Lc, H.T, lower=True).T
+        # the new columns H Lc^{-T}, H = C[:, accepted]: one matrix product
+        inverse = scipy.linalg.solve_triangular(Lc, np.eye(accepted.size), lower=True,
+                                                check_finite=False)
+        new = C[:, accepted] @ inverse.T
         F[:, r:r + accepted.size] = new
         pivots[r:r + accepted.size] = chosen
         r += accepted.size

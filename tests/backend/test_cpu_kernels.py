@@ -209,3 +209,33 @@ def test_column_maxabs_matches_numpy(n, d, order, dtype):
     A *= np.logspace(-30, 30, d).astype(dtype)
     M = A[::2] if order == "strided" else (np.asfortranarray(A) if order == "F" else A)
     np.testing.assert_array_equal(column_maxabs(M), np.abs(M).max(axis=0).astype(np.float64))
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 300), m=st.integers(1, 40), d=st.integers(1, 24),
+       seed=st.integers(0, 2**16))
+def test_kernel_blocks_match_scipy_distances_on_both_kernel_sets(n, m, d, seed):
+    import array_api_strict as xps
+    from scipy.spatial.distance import cdist
+
+    from rnla.backend import xp as generic
+
+    rng = np.random.default_rng(seed)
+    X, Y = rng.standard_normal((n, d)), 2 * rng.standard_normal((m, d))
+    exact = {"gaussian": np.exp(-0.5 * cdist(X, Y, "sqeuclidean")),
+             "laplacian": np.exp(-cdist(X, Y, "cityblock")),
+             "cauchy": np.prod(1 / (1 + (X[:, None] - Y[None]) ** 2), axis=-1)}
+    for kernel, K in exact.items():
+        np.testing.assert_allclose(cpu.distance_kernel(X, Y, kernel), K, rtol=1e-12,
+                                   atol=1e-15)
+        ours = generic.distance_kernel(xps.asarray(X), xps.asarray(Y), kernel)
+        if kernel != "cauchy":      # the generic Cauchy is exp(-sum log1p)
+            np.testing.assert_allclose(np.asarray(ours), K, rtol=1e-12, atol=1e-15)
+        else:
+            np.testing.assert_allclose(np.asarray(ours), K, rtol=1e-10, atol=1e-15)
+    G = X @ Y.T
+    x_sq, y_sq = (X**2).sum(1), (Y**2).sum(1)
+    gram = generic.gaussian_from_gram(xps.asarray(G), xps.asarray(x_sq), xps.asarray(y_sq))
+    np.testing.assert_allclose(cpu.gaussian_from_gram(G.copy(), x_sq, y_sq),
+                               exact["gaussian"], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(np.asarray(gram), exact["gaussian"], rtol=1e-10, atol=1e-12)

@@ -13,12 +13,18 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
 import rnla  # noqa: E402
-from rnla.estimators import QMCFourierFeatures, QMCKernelRidge  # noqa: E402
+from rnla.estimators import (  # noqa: E402
+    NystromKernelRidge,
+    QMCFourierFeatures,
+    QMCKernelRidge,
+)
 
 
 @parametrize_with_checks([QMCFourierFeatures(random_state=0),
                           QMCFourierFeatures(sequence="sobol", kind="cos_phase", random_state=0),
-                          QMCKernelRidge(random_state=0)])
+                          QMCKernelRidge(random_state=0),
+                          NystromKernelRidge(random_state=0),
+                          NystromKernelRidge(n_centers=150, random_state=0)])
 def test_sklearn_contract(estimator, check):
     check(estimator)
 

@@ -92,6 +92,9 @@ def test_nystrom_features_against_sklearn_nystroem():
     K = kernel_matrix(X, bandwidth=3.0)
     ours = NystromFeatures(gamma=1 / 18, n_components=100, random_state=0).fit(X)
     Z = ours.transform(X)
+    # fit_transform returns the factor itself: the same features up to rounding
+    Zf = NystromFeatures(gamma=1 / 18, n_components=100, random_state=0).fit_transform(X)
+    np.testing.assert_allclose(Zf, Z, rtol=0, atol=1e-8)
     theirs = Nystroem(gamma=1 / 18, n_components=100, random_state=0).fit_transform(X)
     assert np.linalg.norm(K - Z @ Z.T, 2) < np.linalg.norm(K - theirs @ theirs.T, 2) / 2
     uniform = NystromFeatures(gamma=0.5, n_components=X.shape[0], landmarks="uniform",

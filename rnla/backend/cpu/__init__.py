@@ -7,7 +7,13 @@ work by the problem size, never by the thread count, so results are bitwise the
 same for any number of threads.
 """
 
-from rnla.backend.cpu.features import cos_phase, cos_sin, sinc_box_sum
+from rnla.backend.cpu.features import (
+    cos_phase,
+    cos_sin,
+    distance_kernel,
+    gaussian_from_gram,
+    sinc_box_sum,
+)
 from rnla.backend.cpu.lp import (
     coordinate_steps,
     dbscd_steps,
@@ -40,6 +46,6 @@ __all__ = [
     "sparse_sign_apply_csr", "sparse_sign_apply_csc", "sparse_sign_apply_transpose",
     "gather_rows", "scatter_rows", "normal_residual", "min_norm_solve", "normal_residual_csr",
     "normal_residual_for", "column_maxabs",
-    "cos_sin", "cos_phase", "sinc_box_sum",
+    "cos_sin", "cos_phase", "sinc_box_sum", "gaussian_from_gram", "distance_kernel",
     "lp_penalties", "dbscd_steps", "coordinate_steps", "lp_certificates", "pdhg_steps",
 ]

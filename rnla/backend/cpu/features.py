@@ -25,7 +25,7 @@ from numba import njit, prange
 
 from rnla.backend.cpu._threads import sized
 
-__all__ = ["cos_sin", "cos_phase", "sinc_box_sum"]
+__all__ = ["cos_sin", "cos_phase", "sinc_box_sum", "gaussian_from_gram", "distance_kernel"]
 
 _PIO2_1 = 1.57079632673412561417e00  # first 33 bits of pi/2
 _PIO2_2 = 6.07710050630396597660e-11  # next 33 bits
@@ -242,3 +242,60 @@ def sinc_box_sum(W: np.ndarray, V: np.ndarray, b: np.ndarray, want_grad: bool):
     the other factors use prefix and suffix products, so a zero factor is harmless.
     """
     return _sinc_box_sum(W, V, b, want_grad)
+
+
+@njit(parallel=True, cache=True, fastmath={"contract"})
+def _gaussian_from_gram(G, x_sq, y_sq):
+    for i in prange(G.shape[0]):
+        row = G[i]
+        xi = x_sq[i]
+        for j in range(row.shape[0]):
+            row[j] = math.exp(-0.5 * max(xi + y_sq[j] - 2.0 * row[j], 0.0))
+
+
+@sized(lambda G, x_sq, y_sq: G.nbytes)
+def gaussian_from_gram(G: np.ndarray, x_sq: np.ndarray, y_sq: np.ndarray) -> np.ndarray:
+    """``exp(-max(x_sq_i + y_sq_j - 2 G_ij, 0) / 2)`` written over the Gram block
+    ``G = X Y^T`` (float64, C order): the Gaussian kernel of the rows in one pass."""
+    _gaussian_from_gram(G, x_sq, y_sq)
+    return G
+
+
+@njit(parallel=True, cache=True, fastmath={"contract"})
+def _distance_exponent(out, X, Yt, kind):
+    # out[i, j] = -sum_k |t| (Laplacian), -sum_k t^2/2 (Gaussian), with t = x_ik - y_jk,
+    # or the Cauchy kernel prod_k 1/(1 + t^2) itself; the loop over j runs over
+    # contiguous Yt rows and vectorises
+    for i in prange(X.shape[0]):
+        row = out[i]
+        row[:] = 1.0 if kind == 1 else 0.0
+        for k in range(X.shape[1]):
+            xk = X[i, k]
+            yk = Yt[k]
+            if kind == 0:
+                for j in range(row.shape[0]):
+                    row[j] -= abs(xk - yk[j])
+            elif kind == 2:
+                for j in range(row.shape[0]):
+                    t = xk - yk[j]
+                    row[j] -= 0.5 * t * t
+            else:
+                for j in range(row.shape[0]):
+                    t = xk - yk[j]
+                    row[j] *= 1.0 + t * t
+        if kind == 1:
+            for j in range(row.shape[0]):
+                row[j] = 1.0 / row[j]
+
+
+@sized(lambda X, Y, kernel: 8 * X.shape[0] * Y.shape[0])
+def distance_kernel(X: np.ndarray, Y: np.ndarray, kernel: str) -> np.ndarray:
+    """The Laplacian (``exp(-|x - y|_1)``), Cauchy (``prod 1/(1 + (x_k - y_k)^2)``) or
+    Gaussian (``exp(-|x - y|_2^2 / 2)``, from the differences: for few features, where
+    a Gram product cannot pay) kernel of the rows of X and Y (float64, already divided
+    by the bandwidth): the exponent in one parallel pass, then numpy's vectorised exp
+    in place (the Cauchy product needs none)."""
+    out = np.empty((X.shape[0], Y.shape[0]))
+    kind = {"laplacian": 0, "cauchy": 1, "gaussian": 2}[kernel]
+    _distance_exponent(out, X, np.ascontiguousarray(Y.T), kind)
+    return out if kind == 1 else np.exp(out, out=out)

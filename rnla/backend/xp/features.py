@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from array_api_compat import array_namespace
 
-__all__ = ["cos_sin", "cos_phase", "sinc_box_sum"]
+__all__ = ["cos_sin", "cos_phase", "sinc_box_sum", "gaussian_from_gram", "distance_kernel"]
 
 #: pairs (rows of W times rows of V) evaluated at once by ``sinc_box_sum``
 _PAIR_BLOCK = 2**20
@@ -61,3 +61,23 @@ def sinc_box_sum(W, V, b, want_grad: bool):
     G = (xp.concat(grads, axis=0) if want_grad
          else xp.zeros((s, d), dtype=xp.float64, device=getattr(W, "device", None)))
     return total, G
+
+
+def gaussian_from_gram(G, x_sq, y_sq):
+    """``exp(-max(x_sq_i + y_sq_j - 2 G_ij, 0) / 2)`` for the Gram block ``G = X Y^T``
+    (a new array)."""
+    xp = array_namespace(G)
+    squared = x_sq[:, None] + y_sq[None, :] - 2.0 * G
+    return xp.exp(-0.5 * xp.where(squared > 0, squared, xp.zeros_like(squared)))
+
+
+def distance_kernel(X, Y, kernel: str):
+    """The Laplacian, Cauchy or Gaussian kernel of the rows of X and Y (already divided
+    by the bandwidth), one feature at a time (memory of one n x m block)."""
+    xp = array_namespace(X)
+    total = xp.zeros((X.shape[0], Y.shape[0]), dtype=X.dtype)
+    for k in range(X.shape[1]):
+        t = X[:, k][:, None] - Y[:, k][None, :]
+        total = total + {"laplacian": xp.abs, "cauchy": lambda t: xp.log1p(t * t),
+                         "gaussian": lambda t: 0.5 * t * t}[kernel](t)
+    return xp.exp(-total)
