@@ -33,7 +33,7 @@ numpydoc_validation_exclude = {r"\.__init__$", r"\.__call__$", r"\.__matmul__$",
                                r"\.__repr__$", r"\.__sklearn_tags__$", r"^rnla\.Status$",
                                r"\.(LstsqResult|LstsqProgress|LPResult|LPProgress|Efficiency|"
                                r"LearnedSequence|SVDResult|EighResult|InterpolativeResult|TraceResult|"
-                               r"DiagonalResult|NormResult|SpectralDensity|NystromResult)$"}
+                               r"DiagonalResult|NormResult|SpectralDensity|NystromResult|KernelRidgeResult)$"}
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"rnla {release}"

@@ -10,7 +10,7 @@ import logging
 
 from rnla import sketch
 from rnla._status import Status
-from rnla.lstsq import LstsqProgress, LstsqResult, lstsq, ridge
+from rnla.lstsq import LstsqProgress, LstsqResult, lstsq, ridge, ridge_path
 from rnla.sketch import (
     SRHT,
     CountSketch,
@@ -30,7 +30,8 @@ __version__ = "0.1.0"
 logging.getLogger("rnla").addHandler(logging.NullHandler())
 
 #: estimators need scikit-learn, so they load on first access (``rnla.SketchedRidge``)
-_ESTIMATORS = ("SketchedLinearRegression", "SketchedRidge", "QMCFourierFeatures",
+_ESTIMATORS = ("SketchedLinearRegression", "SketchedRidge", "SketchedRidgeCV",
+               "SketchedRidgeClassifier", "QMCFourierFeatures",
                "QMCKernelRidge", "SketchProjection", "RandomizedSVD", "RandomizedPCA",
                "NystromFeatures", "NystromKernelRidge")
 #: subpackages loaded on first access, so that ``import rnla`` stays cheap (the feature
@@ -66,6 +67,7 @@ __all__ = [
     "FourierFeatureMap",
     "lstsq",
     "ridge",
+    "ridge_path",
     "LstsqResult",
     "LstsqProgress",
     "Status",

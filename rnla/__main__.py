@@ -192,40 +192,57 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"rnla {rnla.__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    p_demo = sub.add_parser("demo", help="sketch a matrix with every operator, and compare "
-                            "MC and QMC Fourier features")
-    p_demo.add_argument("--n", type=int, default=2**16, help="rows (default 65536)")
-    p_demo.add_argument("--d", type=int, default=50, help="columns (default 50)")
-    p_demo.add_argument("--seed", type=int, default=0)
-    p_bench = sub.add_parser("bench", help="benchmark suites")
+    defaults = argparse.ArgumentDefaultsHelpFormatter
+    demo_help = "sketch a matrix with every operator, and compare MC and QMC Fourier features"
+    p_demo = sub.add_parser(
+        "demo", help=demo_help, formatter_class=defaults,
+        description=demo_help + ": for a coherent n x d Gaussian matrix, the subspace "
+        "distortion of each sketch at 4d and 16d rows, then the Gram error and box "
+        "discrepancy of each Fourier-feature sequence on a 500 x 4 data set")
+    p_demo.add_argument("--n", type=int, default=2**16, help="rows of the matrix")
+    p_demo.add_argument("--d", type=int, default=50, help="columns of the matrix")
+    p_demo.add_argument("--seed", type=int, default=0, help="seed of every random draw")
+    p_bench = sub.add_parser("bench", help="benchmark suites",
+                             description="benchmark suites (the others: python -m bench.NAME "
+                             "in a source checkout)")
     bench_sub = p_bench.add_subparsers(dest="suite", required=True)
+    eff_help = "statistical efficiency of sketched least squares (Raskutti-Mahoney)"
     p_eff = bench_sub.add_parser(
-        "efficiency", help="statistical efficiency of sketched least squares (Raskutti-Mahoney)")
+        "efficiency", help=eff_help, formatter_class=defaults,
+        description=eff_help + ": the prediction and residual efficiency of every sketch "
+        "and solver over a grid of designs, written as a report (docs/efficiency.md)")
     mode = p_eff.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="small grid, minutes (default)")
     mode.add_argument("--full", action="store_true", help="the paper-sized grid")
     p_eff.add_argument("--out", default="efficiency-report",
                        help="directory for efficiency.json, efficiency.md and the figures")
-    p_eff.add_argument("--draws", type=int, default=None, help="sketches per cell")
-    p_lp = sub.add_parser("lp", help="solve a packing or covering LP (Matrix Market input)")
+    p_eff.add_argument("--draws", type=int, default=None,
+                       help="sketches per cell (default: the grid's, 500)")
+    lp_help = "solve a packing or covering LP (Matrix Market input)"
+    p_lp = sub.add_parser(
+        "lp", help=lp_help, formatter_class=defaults,
+        description=lp_help + " to a certified relative duality gap, and print the "
+        "certificate (docs/lp.md)")
     p_lp.add_argument("sense", choices=("packing", "covering"),
                       help="packing: max 1'x, Ax <= 1; covering: min 1'y, A'y >= 1")
     p_lp.add_argument("matrix", help="the nonnegative matrix A, a Matrix Market .mtx file")
-    p_lp.add_argument("--eps", type=float, default=0.01, help="certified relative gap (0.01)")
-    p_lp.add_argument("--method", choices=("pdhg", "dbscd", "coordinate"), default="pdhg")
-    p_lp.add_argument("--seed", type=int, default=0)
-    p_lp.add_argument("--time-limit", type=float, default=None, help="seconds")
+    p_lp.add_argument("--eps", type=float, default=0.01, help="certified relative gap")
+    p_lp.add_argument("--method", choices=("pdhg", "dbscd", "coordinate"), default="pdhg",
+                      help="restarted PDHG, or the coordinate-descent solvers (docs/lp.md)")
+    p_lp.add_argument("--seed", type=int, default=0, help="seed of the randomized methods")
+    p_lp.add_argument("--time-limit", type=float, default=None,
+                      help="seconds (default: none)")
     p_lp.add_argument("-o", "--output", default=None, help="write x and the dual to this .npz")
     args = parser.parse_args(argv)
     if args.command == "lp":
-        solve_lp(args, parser)
+        solve_lp(args, p_lp)
         return 0
     if args.command == "bench":
-        bench_efficiency(args, parser)
+        bench_efficiency(args, p_eff)
         return 0
     if args.command == "demo":
         if args.n < 16 * args.d:
-            parser.error(f"--n must be at least 16 * d = {16 * args.d}; got {args.n}")
+            p_demo.error(f"--n must be at least 16 * d = {16 * args.d}; got {args.n}")
         demo(args.n, args.d, args.seed)
     return 0
 

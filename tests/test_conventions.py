@@ -300,3 +300,19 @@ def test_package_metadata_ships_the_licence():
     meta = metadata("rnla")
     assert meta["License-Expression"] == "BSD-3-Clause"
     assert any("LICENSE" in f for f in meta.get_all("License-File") or [])
+
+
+def test_result_reprs_fit_on_a_screen():
+    """Key figures and a few entries of the arrays, whatever their size (as scipy's
+    OptimizeResult)."""
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((5000, 300))
+    results = [rnla.lstsq(A, rng.standard_normal(5000), method="precondition", rng=0),
+               rnla.lowrank.svd(A, 50, rng=0),
+               rnla.lowrank.kernel_ridge(A[:300, :3], A[:300, 0], 1.0, rng=0),
+               solve_packing(np.abs(A[:200, :100]), 0.1)]
+    for res in results:
+        text = repr(res)
+        assert len(text) < 400 and "\n" not in text, text
+        assert f"status='{res.status}'" in text and f"method='{res.method}'" in text
+        assert "shape" in text and "..." in text

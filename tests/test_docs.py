@@ -9,7 +9,13 @@ import pytest
 import rnla
 from rnla.efficiency import Efficiency
 from rnla.features import LearnedSequence
-from rnla.lowrank import EighResult, InterpolativeResult, NystromResult, SVDResult
+from rnla.lowrank import (
+    EighResult,
+    InterpolativeResult,
+    KernelRidgeResult,
+    NystromResult,
+    SVDResult,
+)
 from rnla.lp import LPProgress, LPResult
 from rnla.lstsq import LstsqProgress, LstsqResult
 from rnla.spectrum import DiagonalResult, NormResult, SpectralDensity, TraceResult
@@ -22,7 +28,8 @@ ROOT = pathlib.Path(rnla.__file__).parent
 @pytest.mark.parametrize("record", [LstsqResult, LstsqProgress, LPResult, LPProgress,
                                     Efficiency, LearnedSequence, SVDResult, EighResult,
                                     InterpolativeResult, TraceResult, DiagonalResult,
-                                    NormResult, SpectralDensity, NystromResult])
+                                    NormResult, SpectralDensity, NystromResult,
+                                    KernelRidgeResult])
 def test_every_field_of_a_result_is_documented(record):
     """The docs build exempts result records from numpydoc's Parameters check because
     they list their fields under Attributes; this is that check."""

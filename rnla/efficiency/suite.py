@@ -12,6 +12,7 @@ import importlib.util
 import json
 import logging
 import math
+import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -82,7 +83,10 @@ class Cell:
 
 
 def _progress_bar(total: int):
-    """A tqdm bar over the suite's cells, or None when tqdm (``rnla[bench]``) is absent."""
+    """A tqdm bar over the suite's cells on a terminal; None when stderr is redirected
+    (a bar would flood the file) or tqdm (``rnla[bench]``) is absent."""
+    if not sys.stderr.isatty():
+        return None
     try:
         from tqdm.auto import tqdm
     except ImportError:

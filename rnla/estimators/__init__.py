@@ -12,9 +12,16 @@ from rnla.estimators.kernel import (
     QMCFourierFeatures,
     QMCKernelRidge,
 )
-from rnla.estimators.linear import SketchedLinearRegression, SketchedRidge
+from rnla.estimators.linear import (
+    SketchedLinearRegression,
+    SketchedRidge,
+    SketchedRidgeClassifier,
+    SketchedRidgeCV,
+)
 from rnla.estimators.projection import SketchProjection
 
-__all__ = ["SketchedLinearRegression", "SketchedRidge", "QMCFourierFeatures", "QMCKernelRidge",
+__all__ = ["SketchedLinearRegression", "SketchedRidge", "SketchedRidgeCV",
+           "SketchedRidgeClassifier", "QMCFourierFeatures",
+           "QMCKernelRidge",
            "SketchProjection", "RandomizedSVD", "RandomizedPCA", "NystromFeatures",
            "NystromKernelRidge"]

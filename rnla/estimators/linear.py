@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from rnla.estimators._array_api import array_api_namespace, array_device, float_dtypes
-from rnla.lstsq import METHODS, SOLVERS, default_sketch_size, ridge
+from rnla.estimators._array_api import (
+    array_api_namespace,
+    array_device,
+    float_dtypes,
+    refuse_array_api,
+)
+from rnla.lstsq import METHODS, SOLVERS, default_sketch_size, ridge, ridge_path
 from rnla.sketch import SKETCH_KINDS
 
-__all__ = ["SketchedLinearRegression", "SketchedRidge"]
+__all__ = ["SketchedLinearRegression", "SketchedRidge", "SketchedRidgeCV",
+           "SketchedRidgeClassifier"]
 
 
 class _SketchedLinearModel(RegressorMixin, BaseEstimator):
@@ -78,18 +87,33 @@ class _SketchedLinearModel(RegressorMixin, BaseEstimator):
         if self.fit_intercept:
             ones = (np.ones(n, dtype=X.dtype) if root is None else root).reshape(-1, 1)
             X = sp.hstack([X, ones], format="csr") if sp.issparse(X) else np.hstack([X, ones])
-            penalty = np.r_[np.full(d, penalty), 0.0]
-        else:
-            penalty = np.full(d, penalty)
+        per_target = np.ndim(penalty) == 1                  # one alpha per target
+        if per_target and (y.ndim != 2 or y.shape[1] != len(penalty)):
+            raise ValueError(f"`alpha` has {len(penalty)} entries: one per target needs y "
+                             f"of shape (n_samples, {len(penalty)}); got {y.shape}")
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         method = self.method
         if method != "direct" and (self.sketch_size or default_sketch_size(n, X.shape[1])) >= n:
             method = "auto"  # a sketch as large as X cannot pay: LAPACK solves it
-        res = ridge(X, y, penalty, method=method, sketch=self.sketch,
-                    sketch_size=self.sketch_size, solver=self.solver, tol=self.tol,
-                    maxiter=self.max_iter, rng=seed)
-        self._record(res)
-        coef = np.asarray(res.x)
+
+        def solve(alpha, targets):
+            weights = np.r_[np.full(d, alpha), 0.0] if self.fit_intercept else np.full(d, alpha)
+            if getattr(self, "positive", False):
+                return _nonnegative_ridge(X, targets, weights, self.fit_intercept, self.tol,
+                                          self.max_iter)
+            return ridge(X, targets, weights, method=method, sketch=self.sketch,
+                         sketch_size=self.sketch_size, solver=self.solver, tol=self.tol,
+                         maxiter=self.max_iter, rng=seed)
+
+        if per_target:      # the same sketch (seed) for every target
+            results = [solve(alpha, y[:, j]) for j, alpha in enumerate(penalty)]
+            res = max(results, key=lambda r: (not r.converged, r.n_iter))
+            self._record(res)
+            coef = np.column_stack([np.asarray(r.x) for r in results])
+        else:
+            res = solve(penalty, y)
+            self._record(res)
+            coef = np.asarray(res.x)
         if self.fit_intercept:
             self.intercept_ = coef[-1]
             coef = coef[:-1]
@@ -111,7 +135,14 @@ class _SketchedLinearModel(RegressorMixin, BaseEstimator):
         if w is not None:
             root = xp.sqrt(w)[:, None]
             X, y2 = X * root, y2 * root
-        penalty = np.full(d, self._penalty(d))
+        if getattr(self, "positive", False):
+            raise ValueError("`positive=True` is supported for numpy and scipy.sparse input")
+        alpha = self._penalty(d)
+        if np.ndim(alpha) == 1:
+            raise ValueError("`alpha` with one entry per target is supported for numpy and "
+                             "scipy.sparse input; give one float for arrays of other "
+                             "namespaces")
+        penalty = np.full(d, alpha)
         if self.fit_intercept:  # as on numpy: an unpenalised column of ones (sqrt(w))
             ones = (xp.ones((n, 1), dtype=X.dtype, device=device) if w is None else root)
             X = xp.concat([X, ones], axis=1)
@@ -170,6 +201,47 @@ class _SketchedLinearModel(RegressorMixin, BaseEstimator):
         tags.target_tags.multi_output = True
         tags.array_api_support = True
         return tags
+
+
+@dataclass
+class _BoundedSolve:
+    """What ``_record`` reads of a solve with bounds (``positive=True``)."""
+
+    x: np.ndarray
+    n_iter: int
+    converged: bool
+    message: str
+    method: str = "lsq_linear"
+
+
+def _nonnegative_ridge(X, y, weights, intercept: bool, tol, max_iter):
+    """``min ||y - X b||^2 + sum_j w_j b_j^2`` with b >= 0 (the intercept, last, free):
+    scipy's trust-region reflective ``lsq_linear`` on the stacked system
+    ``[X; diag(sqrt(w))]`` (no sketch: the bounds leave no preconditioner valid for
+    every active set), one target at a time."""
+    from scipy.optimize import lsq_linear
+
+    d = X.shape[1]
+    rows = np.flatnonzero(weights > 0)
+    penalty = sp.csr_matrix((np.sqrt(weights[rows]), (np.arange(rows.size), rows)),
+                            shape=(rows.size, d))
+    stacked = sp.vstack([sp.csr_matrix(X), penalty], format="csr") if sp.issparse(X) \
+        else np.vstack([X, penalty.toarray()])
+    lower = np.zeros(d)
+    if intercept:
+        lower[-1] = -np.inf
+    Y = y.reshape(len(y), -1)
+    coefs, iters, ok = [], 0, True
+    for j in range(Y.shape[1]):
+        out = lsq_linear(stacked, np.r_[Y[:, j], np.zeros(rows.size)], bounds=(lower, np.inf),
+                         method="trf", lsq_solver="lsmr" if sp.issparse(X) else "exact",
+                         tol=1e-12 if tol is None else tol,
+                         max_iter=max_iter)
+        coefs.append(out.x)
+        iters = max(iters, int(out.nit))
+        ok = ok and out.status > 0
+    x = coefs[0] if y.ndim == 1 else np.column_stack(coefs)
+    return _BoundedSolve(x, iters, ok, "converged" if ok else "lsq_linear stopped at max_iter")
 
 
 class SketchedLinearRegression(_SketchedLinearModel):
@@ -247,10 +319,16 @@ class SketchedRidge(_SketchedLinearModel):
 
     Parameters
     ----------
-    alpha : float, default=1.0
-        Penalty, >= 0.
+    alpha : float or array-like of shape (n_targets,), default=1.0
+        Penalty, >= 0; one per target as ``Ridge`` (each target then has its own
+        solve, all with the same sketch).
     fit_intercept, method, sketch, sketch_size, solver, tol, max_iter, random_state
         As in :class:`SketchedLinearRegression`.
+    positive : bool, default=False
+        Constrain the coefficients (not the intercept) to be nonnegative, as ``Ridge``:
+        solved by scipy's trust-region reflective ``lsq_linear`` on the stacked
+        system, without a sketch (``solver_method_ == "lsq_linear"``; ``tol`` is its
+        tolerance, default 1e-12).
 
     Attributes
     ----------
@@ -272,8 +350,9 @@ class SketchedRidge(_SketchedLinearModel):
     def __init__(self, alpha: float = 1.0, *, fit_intercept: bool = True,
                  method: str = "auto", sketch: str = "sparse_sign",
                  sketch_size: int | None = None, solver: str = "cg", tol: float | None = None,
-                 max_iter: int | None = None, random_state=None):
+                 max_iter: int | None = None, positive: bool = False, random_state=None):
         self.alpha = alpha
+        self.positive = positive
         self.fit_intercept = fit_intercept
         self.method = method
         self.sketch = sketch
@@ -285,11 +364,253 @@ class SketchedRidge(_SketchedLinearModel):
 
     _parameter_constraints: dict = {
         **_SketchedLinearModel._parameter_constraints,
-        "alpha": [Interval(Real, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left"), "array-like"],
+        "positive": ["boolean"],
     }
 
-    def _penalty(self, n_features: int) -> float:
-        if isinstance(self.alpha, bool) or not np.isscalar(self.alpha) or not (
-                np.isfinite(self.alpha) and self.alpha >= 0):
-            raise ValueError(f"`alpha` must be a float >= 0; got {self.alpha!r}")
-        return float(self.alpha)
+    def _penalty(self, n_features: int) -> float | np.ndarray:
+        alpha = self.alpha
+        if not np.isscalar(alpha) and not isinstance(alpha, bool):
+            alpha = np.asarray(alpha)
+            if alpha.ndim == 1 and alpha.size and alpha.dtype.kind in "fiu" and \
+                    np.all(np.isfinite(alpha)) and np.all(alpha >= 0):
+                return alpha.astype(np.float64)
+        elif not isinstance(alpha, bool) and np.isfinite(alpha) and alpha >= 0:
+            return float(alpha)
+        raise ValueError(f"`alpha` must be a float >= 0 or one per target; got {self.alpha!r}")
+
+
+class SketchedRidgeCV(RegressorMixin, BaseEstimator):
+    """Ridge regression with the penalty chosen by generalised cross-validation, for a
+    whole path of penalties from one sketch (:func:`rnla.ridge_path`).
+
+    ``RidgeCV`` computes an SVD of X (:math:`O(nd^2)`), and a grid search over
+    ``SketchedRidge`` sketches once per penalty and fold; this sketches X once, takes
+    the singular values and a preconditioner valid for every penalty from the sketch,
+    and solves all penalties together by preconditioned conjugate gradients (a few
+    dozen block passes over X).  The GCV score uses the exact residuals and the
+    sketch's degrees of freedom (docs/lstsq.md).
+
+    Parameters
+    ----------
+    alphas : array-like of shape (n_alphas,), default=(0.1, 1.0, 10.0)
+        Penalties, > 0.
+    fit_intercept : bool, default=True
+        An unpenalised intercept (X and y centred implicitly; sparse X stays sparse).
+    sketch : str, default="sparse_sign"
+    sketch_size : int, default=None
+        Rows of the sketch (default ``rnla.lstsq.default_sketch_size``).
+    tol : float, default=1e-8
+        Relative residual of the normal equations for every penalty.
+    max_iter : int, default=None
+        Conjugate-gradient iterations (default 200).
+    random_state : int, RandomState instance or None
+
+    Attributes
+    ----------
+    alpha_ : float
+        The penalty of the smallest GCV score.
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+    intercept_ : float or ndarray of shape (n_targets,)
+    best_score_ : float
+        Minus the smallest GCV score (an estimate of minus the mean squared
+        prediction error; larger is better, as ``RidgeCV.best_score_``).
+    gcv_values_ : ndarray of shape (n_alphas,)
+    n_iter_ : int
+    converged_ : bool
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import RidgeCV
+    >>> from rnla.estimators import SketchedRidgeCV
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((5000, 20))
+    >>> y = X @ rng.standard_normal(20) + rng.standard_normal(5000)
+    >>> alphas = np.logspace(-2, 4, 10)
+    >>> ours = SketchedRidgeCV(alphas=alphas, random_state=0).fit(X, y)
+    >>> bool(ours.alpha_ == RidgeCV(alphas=alphas).fit(X, y).alpha_)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "alphas": ["array-like", Interval(Real, 0, None, closed="neither")],
+        "fit_intercept": ["boolean"],
+        "sketch": [StrOptions(set(SKETCH_KINDS))],
+        "sketch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "tol": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 0, None, closed="left"), None],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, alphas=(0.1, 1.0, 10.0), *, fit_intercept: bool = True,
+                 sketch: str = "sparse_sign", sketch_size: int | None = None,
+                 tol: float = 1e-8, max_iter: int | None = None, random_state=None):
+        self.alphas = alphas
+        self.fit_intercept = fit_intercept
+        self.sketch = sketch
+        self.sketch_size = sketch_size
+        self.tol = tol
+        self.max_iter = max_iter
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        """Solve for every penalty and keep the one of the smallest GCV score.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+
+        Returns
+        -------
+        self : object
+
+        Warns
+        -----
+        ConvergenceWarning
+            If some penalty did not reach ``tol`` within ``max_iter``.
+        """
+        self._validate_params()
+        refuse_array_api(self, X)
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], y_numeric=True,
+                             multi_output=True, dtype=[np.float64, np.float32])
+        alphas = np.atleast_1d(np.asarray(self.alphas, dtype=np.float64))
+        if alphas.ndim != 1 or np.any(alphas <= 0) or not np.all(np.isfinite(alphas)):
+            raise ValueError(f"`alphas` must be positive finite floats; got {self.alphas!r}")
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        res = ridge_path(X, y, alphas, center=self.fit_intercept, sketch=self.sketch,
+                         sketch_size=self.sketch_size, tol=self.tol,
+                         maxiter=200 if self.max_iter is None else self.max_iter, rng=seed)
+        if not res.converged:
+            warnings.warn(f"SketchedRidgeCV did not converge: {res.message}",
+                          ConvergenceWarning, stacklevel=2)
+        best = res.best
+        self.alpha_ = float(alphas[best])
+        coef = res.x[best]
+        self.coef_ = (coef.T if coef.ndim == 2 else coef).astype(X.dtype, copy=False)
+        intercept = res.intercept[best]
+        self.intercept_ = float(intercept) if np.ndim(intercept) == 0 else intercept
+        self.best_score_ = -float(res.gcv[best])
+        self.gcv_values_ = res.gcv
+        self.n_iter_ = res.n_iter
+        self.converged_ = res.converged
+        return self
+
+    def predict(self, X):
+        """Predict ``X coef_^T + intercept_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_targets)
+        """
+        check_is_fitted(self)
+        refuse_array_api(self, X)
+        X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
+                          dtype=[np.float64, np.float32])
+        return np.asarray(X @ self.coef_.T) + self.intercept_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.target_tags.multi_output = True
+        return tags
+
+
+class SketchedRidgeClassifier(ClassifierMixin, SketchedRidge):
+    """Classifier by ridge regression on targets in {-1, 1} (one column per class beyond
+    two), solved by a sketched solver: a drop-in for ``RidgeClassifier``.
+
+    Parameters
+    ----------
+    alpha : float or array-like of shape (n_classes,), default=1.0
+        Penalty, >= 0 (one per class column as ``RidgeClassifier``).
+    fit_intercept, method, sketch, sketch_size, solver, tol, max_iter, positive, random_state
+        As in :class:`SketchedRidge`.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    coef_ : ndarray of shape (n_features,) or (n_classes, n_features)
+        As ``RidgeClassifier``: one row for two classes (``classes_[1]`` positive).
+    intercept_ : float or ndarray of shape (n_classes,)
+    n_iter_, converged_, solver_method_, n_features_in_
+        As in :class:`SketchedRidge`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import RidgeClassifier
+    >>> from rnla.estimators import SketchedRidgeClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((4000, 10)); y = np.digitize(X[:, 0] + X[:, 1], [-1, 1])
+    >>> ours = SketchedRidgeClassifier(random_state=0).fit(X, y)
+    >>> bool(np.all(ours.predict(X) == RidgeClassifier().fit(X, y).predict(X)))
+    True
+    """
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit ridge regression to the {-1, 1} class indicators.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+        """
+        self._validate_params()
+        refuse_array_api(self, X)
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"],
+                             dtype=[np.float64, np.float32])
+        check_classification_targets(y)
+        binarizer = LabelBinarizer(pos_label=1, neg_label=-1)
+        Y = binarizer.fit_transform(y).astype(X.dtype)
+        super().fit(X, Y if Y.shape[1] > 1 else Y[:, 0], sample_weight=sample_weight)
+        self.classes_ = binarizer.classes_
+        return self
+
+    def decision_function(self, X):
+        """Scores ``X coef_^T + intercept_``: one column per class (one for two classes,
+        positive for ``classes_[1]``).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes)
+        """
+        scores = SketchedRidge.predict(self, X)
+        return scores[:, 0] if scores.ndim == 2 and scores.shape[1] == 1 else scores
+
+    def predict(self, X):
+        """Class labels: the class of the largest score.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        scores = self.decision_function(X)
+        index = (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
+        return self.classes_[index]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = False
+        tags.array_api_support = False
+        return tags

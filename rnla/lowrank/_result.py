@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
-from rnla._status import Status
+from rnla._status import Status, summary_repr
 
 __all__ = ["SVDResult", "EighResult", "InterpolativeResult"]
 
@@ -33,7 +33,12 @@ _SHARED = """    error_estimate : float
 """
 
 
-@dataclass
+#: the shared fields, shown after a result's own ones in its repr
+_COST_FIELDS = ("error_estimate", "confidence", "n_passes", "n_matvecs", "method", "status",
+                "message")
+
+
+@dataclass(repr=False)
 class _Cost:
     error_estimate: float
     confidence: float
@@ -48,8 +53,14 @@ class _Cost:
         """Whether the requested accuracy was met (``status == "converged"``)."""
         return self.status == Status.CONVERGED
 
+    def __repr__(self) -> str:
+        shown = tuple(f.name for f in fields(self) if f.name not in _COST_FIELDS
+                      and not f.name.startswith("_"))
+        return summary_repr(self, shown + ("error_estimate", "method", "status",
+                                           "n_passes", "n_matvecs"))
 
-@dataclass
+
+@dataclass(repr=False)
 class SVDResult(_Cost):
     """A rank-k approximation ``A ~ U diag(s) Vt`` (of ``A - 1 mu^T`` with ``center``).
 
@@ -76,7 +87,7 @@ class SVDResult(_Cost):
         return iter((self.U, self.s, self.Vt))
 
 
-@dataclass
+@dataclass(repr=False)
 class EighResult(_Cost):
     """k eigenpairs of a symmetric A: ``A ~ V diag(w) V^T``.
 
@@ -100,7 +111,7 @@ class EighResult(_Cost):
         return iter((self.eigenvalues, self.eigenvectors))
 
 
-@dataclass
+@dataclass(repr=False)
 class InterpolativeResult(_Cost):
     """An interpolative decomposition ``A ~ A[:, columns] @ X`` (two-sided:
     ``A ~ Z @ A[rows][:, columns] @ X``).

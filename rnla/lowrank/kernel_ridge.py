@@ -50,7 +50,7 @@ BLOCK_ROWS = 4096
 CENTER_SAMPLE = 4
 
 
-@dataclass
+@dataclass(repr=False)
 class KernelRidgeResult(_Cost):
     """Dual coefficients of a kernel ridge regression: :math:`f(x) = k(x, X_S)\\,c`.
 

@@ -42,7 +42,7 @@ LANDMARKS = ("rpcholesky", "uniform", "leverage")
 BLOCK_SIZE = 120
 
 
-@dataclass
+@dataclass(repr=False)
 class NystromResult(_Cost):
     """A column Nystrom approximation :math:`K \\approx F F^T`, :math:`F = K_{:S} W^T`.
 

@@ -46,7 +46,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from rnla._random import SeedLike, as_generator
-from rnla._status import Status
+from rnla._status import Status, summary_repr
 from rnla._validation import check_int, check_option, check_real
 from rnla.backend import kernels
 from rnla.lp._problem import (
@@ -93,7 +93,7 @@ class LPProgress:
     elapsed: float
 
 
-@dataclass
+@dataclass(repr=False)
 class LPResult:
     """Solution of a positive LP with a duality certificate.
 
@@ -147,6 +147,10 @@ class LPResult:
     def converged(self) -> bool:
         """Whether the requested gap is certified (``status == "certified"``)."""
         return self.status == Status.CERTIFIED
+
+    def __repr__(self) -> str:
+        return summary_repr(self, ("x", "objective", "dual_objective", "gap", "status",
+                                   "method", "sense", "n_iter", "passes", "time"))
 
 
 @dataclass

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnla._status import Status
+from rnla._status import Status, summary_repr
 
 __all__ = ["LstsqResult", "LstsqProgress", "make_result"]
 
@@ -36,7 +36,7 @@ class LstsqProgress:
     elapsed: float
 
 
-@dataclass
+@dataclass(repr=False)
 class LstsqResult:
     """Solution of a least-squares or ridge problem.
 
@@ -118,6 +118,10 @@ class LstsqResult:
     def converged(self) -> bool:
         """Whether ``status`` is ``"converged"``."""
         return self.status == Status.CONVERGED
+
+    def __repr__(self) -> str:
+        return summary_repr(self, ("x", "status", "method", "solver", "n_iter",
+                                   "residual_norm", "backward_error", "condition_estimate"))
 
 
 _MESSAGES = {

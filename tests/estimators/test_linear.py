@@ -11,11 +11,18 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
-from rnla.estimators import SketchedLinearRegression, SketchedRidge  # noqa: E402
+from rnla.estimators import (  # noqa: E402
+    SketchedLinearRegression,
+    SketchedRidge,
+    SketchedRidgeClassifier,
+    SketchedRidgeCV,
+)
 
 
 @parametrize_with_checks([SketchedLinearRegression(random_state=0),
-                          SketchedRidge(random_state=0)])
+                          SketchedRidge(random_state=0),
+                          SketchedRidgeCV(random_state=0),
+                          SketchedRidgeClassifier(random_state=0)])
 def test_sklearn_contract(estimator, check):
     check(estimator)
 
@@ -94,3 +101,40 @@ def test_bad_parameters_raise_at_fit(rng):
         SketchedLinearRegression(method="qr").fit(X, y)
     with pytest.raises(ValueError, match="sketch"):
         SketchedLinearRegression(sketch="dct").fit(X, y)
+
+
+def test_ridge_parity_alpha_per_target_and_positive(rng):
+    from sklearn.linear_model import Ridge
+
+    X = rng.standard_normal((4000, 12))
+    Y = X @ rng.standard_normal((12, 3)) + rng.standard_normal((4000, 3))
+    alphas = [0.1, 100.0, 1e4]
+    ours = SketchedRidge(alpha=alphas, random_state=0).fit(X, Y)
+    theirs = Ridge(alpha=alphas).fit(X, Y)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(ours.intercept_, theirs.intercept_, rtol=1e-8, atol=1e-12)
+    with pytest.raises(ValueError, match="one per target"):
+        SketchedRidge(alpha=[1.0, 2.0]).fit(X, Y)
+    for M in (X, sp.csr_matrix(X)):
+        pos = SketchedRidge(alpha=10.0, positive=True, random_state=0).fit(M, Y[:, 0])
+        assert pos.solver_method_ == "lsq_linear" and np.all(pos.coef_ >= 0)
+        # KKT of min ||y - Xb - c||^2 + alpha ||b||^2, b >= 0: gradient g >= 0, g b = 0
+        r = Y[:, 0] - X @ pos.coef_ - pos.intercept_
+        g = -2 * X.T @ r + 2 * 10.0 * pos.coef_
+        scale = 2 * np.linalg.norm(X, 2) * np.linalg.norm(Y[:, 0])
+        assert np.all(g >= -1e-8 * scale) and np.all(np.abs(g * pos.coef_) <= 1e-8 * scale)
+        assert abs(r.sum()) <= 1e-8 * scale                  # the free intercept
+
+
+def test_classifier_matches_ridge_classifier(rng):
+    from sklearn.linear_model import RidgeClassifier
+
+    X = rng.standard_normal((4000, 8))
+    for y in (np.where(X[:, 0] > 0, "yes", "no"), np.digitize(X[:, 0] + X[:, 1], [-1, 0, 1])):
+        ours = SketchedRidgeClassifier(alpha=3.0, random_state=0).fit(X, y)
+        theirs = RidgeClassifier(alpha=3.0).fit(X, y)
+        np.testing.assert_array_equal(ours.classes_, theirs.classes_)
+        np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-8, atol=1e-12)
+        np.testing.assert_allclose(ours.decision_function(X), theirs.decision_function(X),
+                                   rtol=1e-8, atol=1e-10)
+        np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
