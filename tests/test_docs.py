@@ -52,3 +52,27 @@ def test_docstrings_cite_only_the_repository_or_published_work():
             if pattern.search(line) and "find_spec" not in line:
                 offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert not offenders, "\n".join(offenders)
+
+
+def test_committed_inventories_are_what_the_script_writes_and_cover_the_aliases():
+    """The docs link to numpy, scipy, scikit-learn and Python offline, from inventories in
+    the repository: they must decode, match docs/_inventories/build.py, and hold every
+    object the parameter-type aliases of docs/conf.py name."""
+    import importlib.util
+    import zlib
+
+    docs = ROOT.parent / "docs"
+    spec = importlib.util.spec_from_file_location("build_inventories",
+                                                  docs / "_inventories" / "build.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    names = set()
+    for key, (project, version, _, generated, objects) in build.INVENTORIES.items():
+        data = (docs / "_inventories" / f"{key}.inv").read_bytes()
+        assert data == build.inventory(project, version, generated, objects)
+        body = zlib.decompress(data.split(b"zlib.\n", 1)[1]).decode()
+        names |= {line.split()[0] for line in body.splitlines()}
+    conf = (docs / "conf.py").read_text()
+    aliases = re.search(r"numpydoc_xref_aliases = \{(.*?)\n\}", conf, re.S).group(1)
+    targets = set(re.findall(r': "([\w.]+)"', aliases))
+    assert targets and targets <= names

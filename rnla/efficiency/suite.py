@@ -233,9 +233,31 @@ def write_report(cells: list[Cell], slopes: list[dict], out: Path, config: Suite
         f"Grid `{config.name}`: n in {list(config.ns)}, p in {list(config.ps)}, designs "
         f"{list(config.designs)}, {len(config.sketches)} sketches, {config.r_points} values "
         f"of r, {config.n_draws} sketches per cell; {len(cells)} cells in {elapsed:.0f} s.",
-        "Criteria from the exact per-draw formulas (no noise simulation): C_PE = ||M||_F^2/p, "
-        "C_RE = 1 + (||M||_F^2 - p)/(n - p), C_WC = 1 + ||M e||^2/||e||^2 for the fixed data "
-        "(e the OLS residual).",
+        "",
+        "## How to read this report",
+        "",
+        "Each criterion is the sketched estimator's error over ordinary least squares' "
+        "(OLS): **1 is OLS, lower is better**, and C - 1 is the price of sketching.  "
+        "C_WC (worst case) compares the residuals on the fixed data, C_PE (prediction) the "
+        "expected error of the fitted values, C_RE (residual) the expected residual "
+        "(definitions and the theory: docs/efficiency.md in the rnla documentation).",
+        "",
+        "* **n x p**: the design X; **r**: the sketch size (rows of S X; sampled rows for "
+        "the sampling sketches).",
+        "* **M** = (U^T S^T S U)^{-1} U^T S^T S with X = U Sigma V^T: the map from the "
+        "noise to the sketched estimator's error, so that the noise integrates out "
+        "exactly: C_PE = ||M||_F^2/p, C_RE = 1 + (||M||_F^2 - p)/(n - p), C_WC = "
+        "1 + ||M e||^2/||e||^2 (e the OLS residual).  Only the sketch is random: each "
+        "cell averages these over its sketches (no noise simulation).",
+        "* **mean** and **SE**: the mean of the criterion over the cell's sketches and its "
+        "standard error (standard deviation / sqrt(sketches)).",
+        "* **expected** and **slack**: the value a bound of the papers gives, and the "
+        "allowance for its approximations (0% for exact expectations such as Gaussian "
+        "projection's 1 + (n - p)/(r - p - 1)); a cell is flagged when its mean exceeds "
+        "expected (1 + slack) + 3 SE.",
+        "* **inf**: some sketch of the cell lost rank (S X rank-deficient: the sketched "
+        "problem has no unique solution), which happens for sampling sketches at r near "
+        "p; the figures draw those cells as triangles at the top edge of each panel.",
         "",
         "## Summary",
         "",
@@ -359,12 +381,19 @@ def _plot(cells: list[Cell], out: Path) -> list[Path]:
         for ax, crit, title in zip(axes, ("wc", "pe", "re"),
                                    ("worst case C_WC", "prediction C_PE", "residual C_RE"),
                                    strict=True):
+            finite_max = max([c.estimate[f"{crit}_mean"] for c in group
+                              if math.isfinite(c.estimate[f"{crit}_mean"])] or [1.0])
             for (sketch, replace), cs in series.items():
-                r = [c.estimate["r"] for c in cs]
-                m = [c.estimate[f"{crit}_mean"] for c in cs]
-                se = [c.estimate[f"{crit}_se"] for c in cs]
-                ax.errorbar(r, m, yerr=se, marker="o", ms=3, lw=1, capsize=2,
-                            label=_label(sketch, replace))
+                r = np.array([c.estimate["r"] for c in cs], dtype=float)
+                m = np.array([c.estimate[f"{crit}_mean"] for c in cs], dtype=float)
+                se = np.array([c.estimate[f"{crit}_se"] for c in cs], dtype=float)
+                ok = np.isfinite(m)
+                line = ax.errorbar(r[ok], m[ok], yerr=np.where(np.isfinite(se), se, 0)[ok],
+                                   marker="o", ms=3, lw=1, capsize=2,
+                                   label=_label(sketch, replace))
+                if not ok.all():          # a sketch lost rank: infinite, drawn at the top
+                    ax.plot(r[~ok], np.full((~ok).sum(), 2 * finite_max), "^", ms=6,
+                            color=line[0].get_color())
             if crit == "pe":
                 ax.plot(rs_fine, [gaussian_pe(n, p, r) for r in rs_fine], "k--", lw=1,
                         label="Gaussian exact")
@@ -381,10 +410,13 @@ def _plot(cells: list[Cell], out: Path) -> list[Path]:
             ax.set_xlabel("sketch size r")
             ax.set_title(title)
             ax.grid(True, which="both", alpha=0.3)
-        axes[1].legend(fontsize=7, loc="upper right")
+        axes[0].set_ylabel("criterion (1 = OLS, lower is better)")
+        handles, labels = axes[1].get_legend_handles_labels()
+        fig.legend(handles, labels, fontsize=8, loc="center right", frameon=False)
         mu = group[0].coherence
-        fig.suptitle(f"design {design}, n={n}, p={p}, coherence (n/p) max h = {mu:.1f}")
-        fig.tight_layout()
+        fig.suptitle(f"design {design}, n={n}, p={p}, coherence (n/p) max h = {mu:.1f}; "
+                     "triangles: infinite (a sketch lost rank)")
+        fig.tight_layout(rect=(0, 0, 0.83, 1))
         path = out / f"efficiency_{design}_n{n}_p{p}.png"
         fig.savefig(path, dpi=90)
         plt.close(fig)

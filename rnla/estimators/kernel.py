@@ -514,10 +514,11 @@ class NystromKernelRidge(RegressorMixin, BaseEstimator):
 
     Attributes
     ----------
-    dual_coef_ : ndarray of shape (n_centers_, ) or (n_centers_, n_targets)
-    X_fit_ : ndarray of shape (n_centers_, n_features)
+    dual_coef_ : ndarray of shape (m,) or (m, n_targets)
+        The coefficients c of the m centres (m = n_samples for full KRR).
+    X_fit_ : ndarray of shape (m, n_features)
         The centres (all training rows for full KRR).
-    center_indices_ : ndarray of shape (n_centers_,)
+    center_indices_ : ndarray of shape (m,)
     n_iter_ : int
     result_ : rnla.lowrank.KernelRidgeResult
     n_features_in_ : int

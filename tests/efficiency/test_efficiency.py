@@ -111,6 +111,10 @@ def test_tiny_suite_runs_and_reports(tmp_path):
     text = md.read_text()
     assert "## Summary" in text and (tmp_path / "efficiency.json").exists()
     assert list(tmp_path.glob("efficiency_*.png"))
+    # the report defines what it shows
+    for words in ("1 is OLS, lower is better", "**M**", "**r**", "**slack**", "**SE**",
+                  "**inf**", "docs/efficiency.md"):
+        assert words in text
     # Gaussian cells meet their exact expectations
     for c in cells:
         for k in c.checks:

@@ -17,7 +17,21 @@ SPLIT_EVERY = 8
 def check_dask_array(A, name: str = "A", ndim=(1, 2)) -> da.Array:
     """Check a Dask array without computing it: known chunk sizes, a real dtype, numpy
     chunks, the dimension.  Integers and booleans become float64 (lazily).  Values
-    (NaN, inf) are checked chunk by chunk when the graph runs."""
+    (NaN, inf) are checked chunk by chunk when the graph runs.
+
+    Parameters
+    ----------
+    A : dask.array.Array
+    name : str
+        The argument's name, for error messages.
+    ndim : tuple of int
+        The dimensions accepted.
+
+    Returns
+    -------
+    dask.array.Array
+        A, or a lazy float64 view of it.
+    """
     if A.ndim not in ndim:
         raise ValueError(f"`{name}` must be a {' or '.join(f'{d}-D' for d in ndim)} Dask "
                          f"array; got {A.ndim}-D with shape {A.shape}")
