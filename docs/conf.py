@@ -60,7 +60,7 @@ numpydoc_validation_exclude = {r"NystromPreconditioner\.(?!from_factor|from_eigh
                                r"\.__repr__$", r"\.__sklearn_tags__$", r"^rnla\.Status$",
                                r"\.(LstsqResult|LstsqProgress|LPResult|LPProgress|Efficiency|"
                                r"LearnedSequence|SVDResult|EighResult|InterpolativeResult|TraceResult|"
-                               r"DiagonalResult|NormResult|SpectralDensity|NystromResult|KernelRidgeResult)$"}
+                               r"DiagonalResult|NormResult|SpectralDensity|NystromResult|KernelRidgeResult|RidgePathResult)$"}
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"rnla {release}"

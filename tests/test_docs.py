@@ -17,7 +17,7 @@ from rnla.lowrank import (
     SVDResult,
 )
 from rnla.lp import LPProgress, LPResult
-from rnla.lstsq import LstsqProgress, LstsqResult
+from rnla.lstsq import LstsqProgress, LstsqResult, RidgePathResult
 from rnla.spectrum import DiagonalResult, NormResult, SpectralDensity, TraceResult
 
 pytestmark = pytest.mark.smoke  # also run against the lowest supported versions
@@ -29,7 +29,7 @@ ROOT = pathlib.Path(rnla.__file__).parent
                                     Efficiency, LearnedSequence, SVDResult, EighResult,
                                     InterpolativeResult, TraceResult, DiagonalResult,
                                     NormResult, SpectralDensity, NystromResult,
-                                    KernelRidgeResult])
+                                    KernelRidgeResult, RidgePathResult])
 def test_every_field_of_a_result_is_documented(record):
     """The docs build exempts result records from numpydoc's Parameters check because
     they list their fields under Attributes; this is that check."""

@@ -278,12 +278,18 @@ def _restricted(Xs, Y, centers, alpha, kernel, nu, tol, maxiter, max_memory, rng
         B += phi.apply_rows(block, part.start)
         b += block.T @ Y[part]
     K_SS = kernel_block(Xs[centers], Xs[centers], kernel, nu)
-    P = B.T @ B + alpha * K_SS
-    try:
-        chol = scipy.linalg.cho_factor(P, lower=True)
-    except np.linalg.LinAlgError:                        # centres at rounding distance
-        jitter = np.finfo(np.float64).eps * m * np.trace(P)
-        chol = scipy.linalg.cho_factor(P + jitter * np.eye(m), lower=True)
+    # P = B^T B + alpha K_SS = R^T R from the QR factor of [B; sqrt(alpha) G] with
+    # G^T G = K_SS: never squaring B, so that directions where K_:S is numerically
+    # rank-deficient keep their accuracy
+    w, V = np.linalg.eigh((K_SS + K_SS.T) / 2)
+    G = np.sqrt(np.maximum(w, 0.0))[:, None] * V.T
+    R = scipy.linalg.qr(np.vstack([B, math.sqrt(alpha) * G]), mode="r")[0][:m]
+    floor = np.finfo(np.float64).eps * m * np.abs(np.diag(R)).max()
+    R[np.diag_indices(m)] = np.where(np.abs(np.diag(R)) > floor, np.diag(R), floor)
+
+    def apply_P_inverse(Rhs):
+        half = scipy.linalg.solve_triangular(R, Rhs, trans="T", check_finite=False)
+        return scipy.linalg.solve_triangular(R, half, check_finite=False)
 
     def apply_H(V):
         out = alpha * (K_SS @ V)
@@ -291,5 +297,5 @@ def _restricted(Xs, Y, centers, alpha, kernel, nu, tol, maxiter, max_memory, rng
             out += block.T @ (block @ V)
         return out
 
-    coef, it, res = _pcg(apply_H, lambda R: scipy.linalg.cho_solve(chol, R), b, tol, maxiter)
+    coef, it, res = _pcg(apply_H, apply_P_inverse, b, tol, maxiter)
     return coef, it, res, rows.passes
