@@ -258,6 +258,7 @@ def flights_section(rng) -> list[dict]:
 
 def plot(gram: list[dict], krr: list[dict]) -> None:
     import matplotlib
+    import matplotlib.ticker
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -286,6 +287,9 @@ def plot(gram: list[dict], krr: list[dict]) -> None:
             ax.semilogx(*zip(*pts, strict=True), marker="o", label=prefix.strip(" ="))
         ax.set_title(f"{name}: KRR test RMSE")
         ax.set_xlabel("centres / features")
+    for ax in axes:
+        ax.set_xticks(SIZES, [str(m) for m in SIZES])
+        ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
     fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=3,
                fontsize=7, frameon=False)
     fig.legend(*axes[-1].get_legend_handles_labels(), loc="lower right", ncol=1,
