@@ -39,6 +39,7 @@ class _Inner:
     cond: float | None = None
     diverged: bool = False
     checked: bool = False  # the last check saw exactly this Y
+    stopped: bool = False  # the per-iteration callback asked to stop
 
 
 def _lanczos_condition(alphas: list[float], betas: list[float]) -> float | None:
@@ -55,7 +56,7 @@ def _lanczos_condition(alphas: list[float], betas: list[float]) -> float | None:
 
 
 def _cg(op: GramOperator, pre, C: np.ndarray, live: np.ndarray, budget: int,
-        thresh: np.ndarray | None, check=None, **_) -> _Inner:
+        thresh: np.ndarray | None, check=None, on_iteration=None, **_) -> _Inner:
     """CG on ``N^T (A^T A + D) N Y = C`` from Y = 0, one fused pass per iteration.
 
     Column j stops when its update ``||a_j p_j||`` falls below ``thresh[j]`` (the
@@ -87,6 +88,8 @@ def _cg(op: GramOperator, pre, C: np.ndarray, live: np.ndarray, budget: int,
         done |= ~ok | (gamma <= 0.0)
         if thresh is not None:
             done |= step <= thresh
+        if on_iteration is not None and on_iteration(Y, k):
+            return _Inner(Y, k, _lanczos_condition(alphas, betas), stopped=True)
         if check is not None and k % CHECK_EVERY == 0:
             finished, stop = check(Y)
             done |= finished
@@ -96,7 +99,8 @@ def _cg(op: GramOperator, pre, C: np.ndarray, live: np.ndarray, budget: int,
 
 
 def _heavy_ball(op: GramOperator, pre, C: np.ndarray, live: np.ndarray, budget: int,
-                thresh: np.ndarray | None, ratio: float, check=None, **_) -> _Inner:
+                thresh: np.ndarray | None, ratio: float, check=None, on_iteration=None,
+                **_) -> _Inner:
     r"""Polyak's heavy ball on the correction equation from Y = 0 (FOSSILS' inner solver).
 
     .. math:: y_{k+1} = y_k + (1 - \rho^2)^2 (c - N^T M N y_k) + \rho^2 (y_k - y_{k-1})
@@ -122,6 +126,8 @@ def _heavy_ball(op: GramOperator, pre, C: np.ndarray, live: np.ndarray, budget: 
         k += 1
         if thresh is not None:
             done |= norms(update) <= thresh
+        if on_iteration is not None and on_iteration(Y, k):
+            return _Inner(Y, k, None, stopped=True)
         if check is not None and k % CHECK_EVERY == 0:
             finished, stop = check(Y)
             done |= finished

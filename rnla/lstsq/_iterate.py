@@ -136,7 +136,7 @@ def refine(op: GramOperator, pre, B: np.ndarray, X0: np.ndarray, tol: float, max
             thresh = None
             check = _make_check(op, pre, be, B, X, tol, last)
         out = solve(op, pre, C, live, maxiter - n_iter, thresh, ratio=ratio, solver=inner,
-                    R0=R0, check=check)
+                    R0=R0, check=check, on_iteration=_per_iteration(notify, pre, X, n_iter))
         cond = out.cond if cond is None else cond
         n_iter += out.n_iter
         step += 1
@@ -144,12 +144,31 @@ def refine(op: GramOperator, pre, B: np.ndarray, X0: np.ndarray, tol: float, max
             status = Status.SKETCH_FAILED
             break
         X = X + pre.apply(out.Y)
+        if out.stopped:
+            G, rr = op.residual_gradient(X, B)
+            eta = be(X, rr, G)
+            status = Status.CALLBACK
+            break
         if out.checked:
             G, rr, eta = last["G"], last["rr"], last["eta"]
         else:
             G, rr = op.residual_gradient(X, B)
             eta = be(X, rr, G)
     return RefineOutcome(X, rr, eta, n_iter, status, cond)
+
+
+def _per_iteration(notify, pre, X: np.ndarray, n_done: int):
+    """``on_iteration(Y, k)`` for an inner solver when the user's callback asked for every
+    iteration: the iterate ``X + N Y`` with NaN residual and backward error (they would
+    cost a pass over A); None otherwise."""
+    if notify is None or not getattr(notify, "every_iteration", False):
+        return None
+    missing = np.full(X.shape[1], np.nan)
+
+    def on_iteration(Y: np.ndarray, k: int) -> bool:
+        return notify(X + pre.apply(Y), missing, missing, n_done + k)
+
+    return on_iteration
 
 
 def _make_check(op: GramOperator, pre, be: BackwardError, B: np.ndarray, X: np.ndarray,

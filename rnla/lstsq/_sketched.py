@@ -178,6 +178,7 @@ def _notifier(callback, was_vector: bool, scale: float, D: np.ndarray, t0: float
                               elapsed=time.perf_counter() - t0)
         return bool(callback(state))
 
+    notify.every_iteration = getattr(callback, "every_iteration", False)
     return notify
 
 

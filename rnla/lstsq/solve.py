@@ -122,8 +122,20 @@ def _warn_if_narrowed(dtype: np.dtype, b) -> None:
                       "float32 to silence this", UserWarning, stacklevel=4)
 
 
+class EveryIteration:
+    """A user's callback that asks to be called after every inner iteration."""
+
+    every_iteration = True
+
+    def __init__(self, callback):
+        self.callback = callback
+
+    def __call__(self, state) -> bool:
+        return self.callback(state)
+
+
 def _solve(A, b, alpha, method, sketch, sketch_size, solver, tol, maxiter, x0, rng, rcond,
-           refresh, callback) -> LstsqResult:
+           refresh, callback, callback_every="step") -> LstsqResult:
     """Validate once, in the engine of the call, then run the path ``method`` names."""
     engine = engine_of(A=A, b=b, alpha=alpha, x0=x0)
     operator = isinstance(A, spla.LinearOperator)
@@ -149,6 +161,9 @@ def _solve(A, b, alpha, method, sketch, sketch_size, solver, tol, maxiter, x0, r
         raise ValueError(f"`sketch` must have n = {n} (A's rows); got shape {sketch.shape}")
     if callback is not None and not callable(callback):
         raise TypeError(f"`callback` must be callable; got {type(callback).__name__}")
+    check_option(callback_every, "callback_every", ("step", "iteration"))
+    if callback is not None and callback_every == "iteration":
+        callback = EveryIteration(callback)
     if operator and sketch == "leverage":
         raise ValueError("sketch='leverage' needs the rows of A: pass A as an array, or use "
                          "another sketch for a LinearOperator")
@@ -247,7 +262,8 @@ def lstsq(A, b, *, method: str = "auto", sketch: str | SketchOperator = "sparse_
           sketch_size: int | None = None, solver: str = "cg", tol: float | None = None,
           maxiter: int | None = None, x0=None, rng: SeedLike = None,
           rcond: float | None = None, refresh: bool = False,
-          callback: Callable[[LstsqProgress], bool] | None = None) -> LstsqResult:
+          callback: Callable[[LstsqProgress], bool] | None = None,
+          callback_every: str = "step") -> LstsqResult:
     r"""Solve the least-squares problem :math:`\min_x \|A x - b\|_2`, by sketching where it pays.
 
     Parameters
@@ -319,6 +335,11 @@ def lstsq(A, b, *, method: str = "auto", sketch: str | SketchOperator = "sparse_
         Called as ``callback(progress)`` with an :class:`LstsqProgress` after every
         refinement step (every iteration for ``refresh=True``); returning True stops
         the solver with status ``"callback"`` and the current iterate.
+    callback_every : {"step", "iteration"}, default="step"
+        ``"iteration"`` calls ``callback`` after every inner iteration of ``"cg"``
+        and the heavy ball too (as scipy's ``cg`` does), with the current x; its
+        ``residual_norm`` and ``backward_error`` are NaN there (they cost a pass over A)
+        and are filled after each refinement step.  LSQR and LSMR report per step.
 
     Returns
     -------
@@ -367,14 +388,15 @@ def lstsq(A, b, *, method: str = "auto", sketch: str | SketchOperator = "sparse_
     'direct'
     """
     return _solve(A, b, None, method, sketch, sketch_size, solver, tol, maxiter, x0, rng,
-                  rcond, refresh, callback)
+                  rcond, refresh, callback, callback_every)
 
 
 def ridge(A, b, alpha: float | np.ndarray, *, method: str = "auto",
           sketch: str | SketchOperator = "sparse_sign", sketch_size: int | None = None,
           solver: str = "cg", tol: float | None = None, maxiter: int | None = None, x0=None,
           rng: SeedLike = None, rcond: float | None = None, refresh: bool = False,
-          callback: Callable[[LstsqProgress], bool] | None = None) -> LstsqResult:
+          callback: Callable[[LstsqProgress], bool] | None = None,
+          callback_every: str = "step") -> LstsqResult:
     r"""Solve ridge regression :math:`\min_x \|A x - b\|_2^2 + \alpha \|x\|_2^2`.
 
     ``alpha`` is a float >= 0 or an array of d penalties, one per coefficient
@@ -396,6 +418,8 @@ def ridge(A, b, alpha: float | np.ndarray, *, method: str = "auto",
         Penalty, >= 0 (a float for arrays of namespaces other than numpy).
     method, sketch, sketch_size, solver, tol, maxiter, x0, rng, rcond, refresh, callback
         As in :func:`lstsq`.
+    callback_every : {"step", "iteration"}, default="step"
+        As in :func:`lstsq`.
 
     Returns
     -------
@@ -415,4 +439,4 @@ def ridge(A, b, alpha: float | np.ndarray, *, method: str = "auto",
     if alpha is None:
         raise TypeError("`alpha` must be a float >= 0 or a vector of d penalties; got None")
     return _solve(A, b, alpha, method, sketch, sketch_size, solver, tol, maxiter, x0, rng,
-                  rcond, refresh, callback)
+                  rcond, refresh, callback, callback_every)

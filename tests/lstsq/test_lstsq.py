@@ -393,3 +393,26 @@ def test_ridge_with_a_penalty_per_coefficient(rng):
         rnla.ridge(A, b, np.ones(3))
     with pytest.raises(ValueError, match="`alpha` must contain only finite values >= 0"):
         rnla.ridge(A, b, -alpha)
+
+
+@pytest.mark.parametrize("method", ["precondition", "ihs"])    # CG, the heavy ball
+def test_callback_every_iteration(method):
+    """As scipy's cg: a call per inner iteration with the current x; returning True
+    stops there with that x."""
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((20000, 40)) * np.logspace(0, -3, 40)
+    b = rng.standard_normal(20000)
+    seen = []
+    res = rnla.lstsq(A, b, method=method, rng=0,
+                     callback=lambda s: seen.append(s) or False, callback_every="iteration")
+    per_iteration = [s for s in seen if np.isnan(s.backward_error)]
+    assert res.converged and len(per_iteration) == res.n_iter
+    assert [s.n_iter for s in per_iteration] == list(range(1, res.n_iter + 1))
+    kept = []
+    stopped = rnla.lstsq(A, b, method=method, rng=0,
+                         callback=lambda s: kept.append(s.x.copy()) or len(kept) == 3,
+                         callback_every="iteration")
+    assert stopped.status == "callback" and stopped.n_iter == 3
+    np.testing.assert_array_equal(stopped.x, kept[-1])
+    with pytest.raises(ValueError, match="callback_every"):
+        rnla.lstsq(A, b, callback=print, callback_every="often")

@@ -115,3 +115,4 @@ def test_estimator_chooses_ridgecv_alpha():
     assert ours.best_score_ == pytest.approx(theirs.best_score_, rel=1e-2)
     Z = SketchedRidgeCV(alphas=alphas, random_state=0).fit(A.astype(np.float32), b)
     assert Z.coef_.dtype == np.float32
+
