@@ -6,6 +6,7 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 import rnla
 
 ALPHAS = np.logspace(-3, 3, 7)
