@@ -1,6 +1,6 @@
 """Positive LPs: rnla's PDHG and DB-SCD against HiGHS, in one run.
 
-    python -m bench.positive_lp [--quick] [--cap SECONDS]
+    python -m bench.positive_lp [--quick] [--loaded] [--cap SECONDS] [--sections ...]
 
 * Random sparse packing LPs, square, 10 nonzeros per row uniform in [0.1, 1] (plus
   one per empty column), nnz from 2*10^4 to 10^7; a synthetic set-cover family (sets of
@@ -16,6 +16,9 @@
   says so.
 
 Every run is timed once; numba compilation is excluded by a warm-up on a small LP.
+``--loaded`` repeats every run (rnla's and HiGHS's) while two busy-loop processes hold
+the cores and writes the loaded times beside the quiet ones
+(bench/results/positive_lp[_orlib][_quick]_loaded.{json,md}).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
-from bench._common import write_results
+from bench._common import busy_cores, write_results
 from rnla.lp import solve_covering, solve_packing, solve_positive_lp
 
 ORLIB = Path(__file__).resolve().parents[2] / "shared" / "data" / "orlib"
@@ -120,6 +123,20 @@ def capped(fn, args, cap: float) -> dict:
                                                   "status": "no answer (process failed)"}
 
 
+#: set by --loaded: every solver run is repeated with busy-loop processes on the cores
+LOADED = False
+
+
+def quiet_and_loaded(run) -> dict:
+    """``run()`` (a dict with ``time_s``), and with --loaded the same run again while
+    busy loops hold the cores: its time as ``time_s_loaded`` beside the quiet one."""
+    row = run()
+    if LOADED:
+        with busy_cores():
+            row["time_s_loaded"] = run()["time_s"]
+    return row
+
+
 def rnla_row(solve, A, eps, method, cap, curve: list) -> dict:
     t0 = time.perf_counter()
 
@@ -178,16 +195,21 @@ def orlib_rows(cap: float) -> list[dict]:
             continue
         A, costs = read_orlib(path)
         c = np.ones(A.shape[1]) if costs is None else costs
-        ref = highs_cover(A, costs, cap)
+        ref = quiet_and_loaded(lambda A=A, costs=costs: highs_cover(A, costs, cap))
         name = f"OR-Library {path.stem.replace('_costs_orlib', '')}" + (
             " (weighted)" if costs is not None else " (unicost)")
         for method in ("pdhg", "dbscd"):
-            res = solve_positive_lp(c, A, np.ones(A.shape[0]), "covering", 0.01, method=method,
-                                    rng=0, time_limit=cap)
+            def run(A=A, c=c, method=method):
+                res = solve_positive_lp(c, A, np.ones(A.shape[0]), "covering", 0.01,
+                                        method=method, rng=0, time_limit=cap)
+                return {"time_s": res.time, "objective": res.objective, "gap": res.gap,
+                        "iterations": res.n_iter, "status": str(res.status)}
+
+            row = quiet_and_loaded(run)
             rows.append({"case": name, "nnz": A.nnz, "solver": f"rnla {method}", "eps": 0.01,
-                         "time_s": res.time, "objective": res.objective, "gap": res.gap,
-                         "highs_objective": ref["objective"], "highs_time_s": ref["time_s"],
-                         "iterations": res.n_iter, "status": str(res.status)})
+                         **row, "highs_objective": ref["objective"],
+                         "highs_time_s": ref["time_s"],
+                         "highs_time_s_loaded": ref.get("time_s_loaded")})
             print(rows[-1], flush=True)
     return rows
 
@@ -236,7 +258,9 @@ def packing_cases(sizes: list[int], cap: float) -> tuple[list[dict], dict, dict]
         for method in ("pdhg", "dbscd"):
             curve = curves[name].setdefault(f"rnla {method}", [])
             row = {"case": name, "nnz": A.nnz, "solver": f"rnla {method}", "eps": eps}
-            row.update(rnla_row(solve, A, eps, method, case_cap, curve))
+            row.update(quiet_and_loaded(
+                lambda solve=solve, A=A, eps=eps, method=method, curve=curve, cap=case_cap:
+                rnla_row(solve, A, eps, method, cap, curve)))
             rows.append(row)
             print(row, flush=True)
         for label, fn, fargs in (("HiGHS ipm", highs_linprog, ("highs-ipm", case_cap)),
@@ -244,7 +268,8 @@ def packing_cases(sizes: list[int], cap: float) -> tuple[list[dict], dict, dict]
                                  ("HiGHS PDLP", highs_pdlp, (0.01, case_cap))):
             row = {"case": name, "nnz": A.nnz, "solver": label,
                    "eps": 0.01 if "PDLP" in label else 0.0}
-            row.update(capped(fn, (A,) + fargs, case_cap))  # covering: its packing dual
+            row.update(quiet_and_loaded(  # covering: its packing dual
+                lambda fn=fn, A=A, fargs=fargs, cap=case_cap: capped(fn, (A,) + fargs, cap)))
             rows.append(row)
             highs.setdefault(name, {})[label] = (row["time_s"],
                                                  row.get("status", "").startswith("optimal"))
@@ -260,15 +285,22 @@ def main() -> None:
     parser.add_argument("--sections", default="packing,orlib",
                         help="comma-separated: packing (random packing LPs and a set cover, "
                              "with the figure), orlib (the OR-Library set covers)")
+    parser.add_argument("--loaded", action="store_true",
+                        help="also time every run with busy cores (columns *_loaded)")
     args = parser.parse_args()
+    global LOADED
+    LOADED = args.loaded
     sections = set(args.sections.split(","))
     for method in ("dbscd", "pdhg"):  # compile
         solve_packing(random_packing(200, 10, 0), 0.05, method=method, rng=0)
-    suffix = "_quick" if args.quick else ""
+    suffix = ("_quick" if args.quick else "") + ("_loaded" if args.loaded else "")
+    loaded = ["time_s_loaded"] if args.loaded else []
     if "orlib" in sections and ORLIB.exists():  # small and fast: first, so it always lands
         write_results("positive_lp_orlib" + suffix, {"cap_s": args.cap}, orlib_rows(args.cap),
-                      ["case", "nnz", "solver", "time_s", "objective", "gap",
-                       "highs_objective", "highs_time_s", "iterations", "status"],
+                      ["case", "nnz", "solver", "time_s", *loaded, "objective", "gap",
+                       "highs_objective", "highs_time_s",
+                       *(["highs_time_s_loaded"] if args.loaded else []), "iterations",
+                       "status"],
                       notes=("OR-Library set-cover relaxations, covering side, eps = 0.01; "
                              "weighted where the file gives costs. HiGHS (linprog) solves "
                              "each to optimality. Command: `python -m bench.positive_lp "
@@ -277,14 +309,14 @@ def main() -> None:
         sizes = [2_000, 5_000] if args.quick else [2_000, 5_000, 20_000, 100_000, 1_000_000]
         rows, curves, highs = packing_cases(sizes, args.cap)
         write_results("positive_lp" + suffix, {"cap_s": args.cap, "quick": args.quick}, rows,
-                      ["case", "nnz", "solver", "eps", "time_s", "objective", "gap",
+                      ["case", "nnz", "solver", "eps", "time_s", *loaded, "objective", "gap",
                        "iterations", "passes", "status"],
                       notes=(f"One run each, {args.cap:.0f} s cap per solver "
                              f"({2 * args.cap:.0f} s at 10^7 nonzeros), HiGHS in a child "
                              "process killed at the cap. rnla's gap is its certified gap; "
                              "HiGHS PDLP's eps is its own optimality tolerance. Command: "
                              "`python -m bench.positive_lp`."))
-        if not args.quick:
+        if not args.quick and not args.loaded:
             plot(curves, highs)
 
 
