@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import scipy.linalg
 
+from rnla._cg import block_pcg
 from rnla._random import SeedLike, as_generator
 from rnla._status import Status
 from rnla._validation import check_int, check_matrix, check_option, check_real
@@ -116,33 +117,6 @@ class _KernelRows:
             if i < self._kept:
                 self.cache.append(block)
             yield rows, block
-
-
-def _pcg(apply_H, apply_M, b: np.ndarray, tol: float, maxiter: int):
-    """Preconditioned conjugate gradients on the columns of b at once (each column its
-    own step sizes); returns x, iterations, the largest relative residual."""
-    x = np.zeros_like(b)
-    r = b.copy()
-    scale = np.linalg.norm(b, axis=0)
-    scale[scale == 0] = 1.0
-    z = apply_M(r)
-    p = z.copy()
-    rz = np.einsum("ij,ij->j", r, z)
-    residual = np.linalg.norm(r, axis=0) / scale
-    it = 0
-    while it < maxiter and residual.max() > tol:
-        live = residual > tol
-        q = apply_H(p[:, live])
-        step = rz[live] / np.einsum("ij,ij->j", p[:, live], q)
-        x[:, live] += step * p[:, live]
-        r[:, live] -= step * q
-        z = apply_M(r[:, live])
-        rz_new = np.einsum("ij,ij->j", r[:, live], z)
-        p[:, live] = z + (rz_new / rz[live]) * p[:, live]
-        rz[live] = rz_new
-        residual[live] = np.linalg.norm(r[:, live], axis=0) / scale[live]
-        it += 1
-    return x, it, float(residual.max())
 
 
 def kernel_ridge(X, y, alpha: float, *, kernel: str = "gaussian", bandwidth: float = 1.0,
@@ -258,13 +232,13 @@ def _full(X, Xs, Y, alpha, kernel, sigma, nu, r, tol, maxiter, max_memory, rng):
     factor = rpcholesky(X, r, kernel=kernel, bandwidth=sigma, nu=nu, rng=rng)
     P = NystromPreconditioner.from_factor(factor.F, alpha)
 
-    def apply_H(V):
+    def apply_H(V, _=None):
         out = alpha * V
         for part, block in rows.blocks():
             out[part] += block @ V
         return out
 
-    coef, it, res = _pcg(apply_H, P.matmat, Y, tol, maxiter)
+    coef, it, res = block_pcg(apply_H, lambda R, _: P.matmat(R), Y, tol, maxiter)
     return coef, it, res, rows.passes, P.rank
 
 
@@ -287,15 +261,15 @@ def _restricted(Xs, Y, centers, alpha, kernel, nu, tol, maxiter, max_memory, rng
     floor = np.finfo(np.float64).eps * m * np.abs(np.diag(R)).max()
     R[np.diag_indices(m)] = np.where(np.abs(np.diag(R)) > floor, np.diag(R), floor)
 
-    def apply_P_inverse(Rhs):
+    def apply_P_inverse(Rhs, _=None):
         half = scipy.linalg.solve_triangular(R, Rhs, trans="T", check_finite=False)
         return scipy.linalg.solve_triangular(R, half, check_finite=False)
 
-    def apply_H(V):
+    def apply_H(V, _=None):
         out = alpha * (K_SS @ V)
         for _, block in rows.blocks():
             out += block.T @ (block @ V)
         return out
 
-    coef, it, res = _pcg(apply_H, apply_P_inverse, b, tol, maxiter)
+    coef, it, res = block_pcg(apply_H, apply_P_inverse, b, tol, maxiter)
     return coef, it, res, rows.passes

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from rnla._cg import block_pcg
 from rnla._random import SeedLike, as_generator
 from rnla._status import Status, summary_repr
 from rnla._validation import check_int, check_matrix, check_real
@@ -203,10 +204,17 @@ def ridge_path(A, b, alphas, *, center: bool = True, sketch: str = "sparse_sign"
     # one column per (penalty, target)
     alpha_col = np.repeat(alphas, t)
     Rhs = np.tile(rhs, (1, p))
-    X, it, residual = _block_pcg(op, Vt, sigma ** 2, alpha_col, Rhs, tol, maxiter)
+    lam = sigma ** 2
+
+    def apply_H(P, cols):
+        return op.gram(P) + alpha_col[cols] * P
+
+    def precondition(R, cols):                        # V (Sigma^2 + alpha_j I)^{-1} V^T
+        return Vt.T @ ((Vt @ R) / (lam[:, None] + alpha_col[cols][None, :]))
+
+    X, it, residual = block_pcg(apply_H, precondition, Rhs, tol, maxiter)
     E = np.tile(Bc, (1, p)) - op.matmat(X)                     # residuals, one pass
     rss = np.einsum("ij,ij->j", E, E)
-    lam = sigma ** 2
     df = (lam[None, :] / (lam[None, :] + alphas[:, None])).sum(axis=1) + center
     gcv = (rss.reshape(p, t).mean(axis=1) / n) / (1.0 - df / n) ** 2 \
         if np.all(df < n) else np.full(p, np.inf)
@@ -223,35 +231,3 @@ def ridge_path(A, b, alphas, *, center: bool = True, sketch: str = "sparse_sign"
                            df=df, best=best, n_iter=it, residual=residual,
                            sketch_size=S.shape[0], status=status, method="sketch_path",
                            message=message)
-
-
-def _block_pcg(op: _Centred, Vt, lam, alpha, Rhs, tol: float, maxiter: int):
-    """Conjugate gradients on :math:`(A_c^TA_c + \\alpha_j I)x_j = r_j` for every column
-    j at once, preconditioned by :math:`V(\\Lambda + \\alpha_j I)^{-1}V^T`."""
-    def precondition(R, cols):
-        return Vt.T @ ((Vt @ R) / (lam[:, None] + alpha[cols][None, :]))
-
-    X = np.zeros_like(Rhs)
-    R = Rhs.copy()
-    scale = np.linalg.norm(Rhs, axis=0)
-    scale[scale == 0] = 1.0
-    everything = np.arange(Rhs.shape[1])
-    Z = precondition(R, everything)
-    P = Z.copy()
-    rz = np.einsum("ij,ij->j", R, Z)
-    residual = np.linalg.norm(R, axis=0) / scale
-    it = 0
-    while it < maxiter and residual.max() > tol:
-        live = np.flatnonzero(residual > tol)
-        Q = op.gram(P[:, live]) + alpha[live] * P[:, live]
-        step = rz[live] / np.einsum("ij,ij->j", P[:, live], Q)
-        X[:, live] += step * P[:, live]
-        R[:, live] -= step * Q
-        Z = precondition(R[:, live], live)
-        rz_new = np.einsum("ij,ij->j", R[:, live], Z)
-        P[:, live] = Z + (rz_new / rz[live]) * P[:, live]
-        rz[live] = rz_new
-        residual[live] = np.linalg.norm(R[:, live], axis=0) / scale[live]
-        it += 1
-    return X, it, float(residual.max()) if residual.size else 0.0
-
