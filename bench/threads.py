@@ -1,66 +1,99 @@
-"""When do the CPU kernels gain from a second thread, quiet and loaded?
+"""Does a parallel kernel ever lose to its serial twin, quiet or loaded?
 
     python -m bench.threads [--quick]
 
-Times five kernels (sparse sign apply, the fused normal-residual pass, row gather,
-FWHT, stream uniforms) on n x 64 float64 inputs from 128 KiB to 32 MiB, forced to one
-thread and to every thread (numba), on a quiet machine and with two busy-loop
-processes running.  This is the measurement behind the serial-below threshold of
-``rnla.backend.cpu._threads`` (``SERIAL_BELOW_BYTES``).  Writes
+Times every family of parallel CPU kernels (sparse sign apply, the fused
+normal-residual pass, row gather, FWHT, stream uniforms, the features' cos/sin, the
+Laplacian kernel block, 32 PDHG iterations, the LP penalties) on inputs from 128 KiB
+to 32 MiB three ways: forced to one thread (the serial twin), forced to every thread,
+and on the count ``rnla.backend.cpu._threads`` chooses (``auto``, what users get), on
+a quiet machine and with two busy-loop processes running.  ``auto_vs_serial`` is auto's
+time over the serial twin's (target <= 1.1 loaded: "never loses"), ``gain`` the serial
+time over auto's on the quiet machine (the kept speed-up).  This is the measurement
+behind ``SERIAL_BELOW_BYTES`` and the load rule.  Writes
 ``bench/results/threads.{json,md}``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 
 import numba
 import numpy as np
 
 from bench._common import loaded_timings, median_time, write_results
+from bench.positive_lp import random_packing
+from rnla.backend import cpu
 from rnla.backend.cpu import _threads
-from rnla.backend.cpu import sketch as cpu_sketch
-from rnla.backend.cpu.lstsq import normal_residual
+from rnla.lp._problem import standard_form
 
 
-def _time(fn, threads: int, repeats: int) -> float:
-    """Median time of fn on exactly ``threads`` numba threads (the size rule off)."""
-    saved, previous = _threads.SERIAL_BELOW_BYTES, numba.get_num_threads()
-    _threads.SERIAL_BELOW_BYTES = 0 if threads > 1 else 2**62
-    numba.set_num_threads(threads)
+@contextlib.contextmanager
+def _forced(mode: str):
+    """``serial``: every kernel on one thread; ``parallel``: on every thread whatever
+    the size or load; ``auto``: the library's rules."""
+    saved = _threads.SERIAL_BELOW_BYTES, _threads.busy_cpus
+    if mode == "serial":
+        _threads.SERIAL_BELOW_BYTES = 2**62
+    elif mode == "parallel":
+        _threads.SERIAL_BELOW_BYTES, _threads.busy_cpus = 0, lambda: 0
     try:
-        return median_time(fn, repeats)["median_s"]
+        yield
     finally:
-        numba.set_num_threads(previous)
-        _threads.SERIAL_BELOW_BYTES = saved
+        _threads.SERIAL_BELOW_BYTES, _threads.busy_cpus = saved
+
+
+def _lp_kernels(mib: float) -> dict:
+    """32 PDHG iterations and one penalty pass on a random packing LP whose CSC arrays
+    take ``mib`` MiB (10 nonzeros per row)."""
+    n = max(100, int(mib * 2**20 / 12 / 10))
+    sf = standard_form(random_packing(n, 10, 0), None, None, "{i}")
+    csc, (row_indptr, row_indices), csr = sf.csc_arrays, sf.row_pattern, sf.csr
+    m, n = sf.A.shape
+    tau = 1.0 / np.add.reduceat(csc[2], sf.A.indptr[:-1])
+    sigma = 1.0 / np.add.reduceat(csr.data, csr.indptr[:-1])
+    x, y, x_prev, x_sum, y_sum = np.zeros(n), np.zeros(m), np.empty(n), np.zeros(n), np.zeros(m)
+    r, p, q = np.full(m, 0.5), np.empty(m), np.empty(n)
+    return {
+        "pdhg_steps_32": lambda: cpu.pdhg_steps(*csc, row_indptr, row_indices, csr.data, tau,
+                                                sigma, 32, x, y, x_prev, x_sum, y_sum),
+        "lp_penalties": lambda: cpu.lp_penalties(*csc, r, 0.01, p, q),
+    }
 
 
 def _kernels(n: int, rng) -> tuple[float, dict]:
     """The timed calls on an n x 64 float64 input, and its size in MiB."""
     A = rng.standard_normal((n, 64))
     X, B = rng.standard_normal((64, 1)), rng.standard_normal((n, 1))
-    rows, signs = cpu_sketch.sparse_sign_draw(1, n, 256, 4)
+    rows, signs = cpu.sparse_sign_draw(1, n, 256, 4)
     idx, w = np.sort(rng.integers(0, n, n // 4)), np.ones(n // 4)
-    return A.nbytes / 2**20, {
-        "sparse_sign_apply": lambda: cpu_sketch.sparse_sign_apply(A, rows, signs, 1.0, 256),
-        "normal_residual": lambda: normal_residual(A, X, B),
-        "gather_rows": lambda: cpu_sketch.gather_rows(A, idx, w),
-        "fwht": lambda: cpu_sketch.fwht(A),
-        "uniforms": lambda: cpu_sketch.uniforms(1, 0, n * 64),
+    Z = rng.standard_normal((n, 64))
+    P, Q = rng.standard_normal((n, 3)), rng.standard_normal((128, 3))  # an n x 128 block
+    mib = A.nbytes / 2**20
+    return mib, {
+        "sparse_sign_apply": lambda: cpu.sparse_sign_apply(A, rows, signs, 1.0, 256),
+        "normal_residual": lambda: cpu.normal_residual(A, X, B),
+        "gather_rows": lambda: cpu.gather_rows(A, idx, w),
+        "fwht": lambda: cpu.fwht(A),
+        "uniforms": lambda: cpu.uniforms(1, 0, n * 64),
+        "cos_sin": lambda: cpu.cos_sin(Z, 32, 1.0),
+        "laplacian_block": lambda: cpu.distance_kernel(P, Q, "laplacian"),
+        **_lp_kernels(mib),
     }
 
 
 def sweep(sizes, repeats: int) -> list[dict]:
     rng = np.random.default_rng(0)
-    all_threads = numba.get_num_threads()
     rows = []
     for n in sizes:
         mib, kernels = _kernels(n, rng)
         for name, fn in kernels.items():
-            one = _time(fn, 1, repeats)
-            many = _time(fn, all_threads, repeats)
-            rows.append({"kernel": name, "MiB": mib, "one_thread_s": one,
-                         "all_threads_s": many, "gain": one / many})
+            row = {"kernel": name, "MiB": mib}
+            for mode in ("serial", "parallel", "auto"):
+                with _forced(mode):
+                    row[f"{mode}_s"] = median_time(fn, repeats)["median_s"]
+            rows.append(row)
     return rows
 
 
@@ -70,23 +103,32 @@ def main(argv=None) -> None:
     parser.add_argument("--quick", action="store_true", help="fewer sizes and repeats")
     args = parser.parse_args(argv)
     sizes = [2**k for k in ((8, 12, 16) if args.quick else range(8, 17, 2))]
-    repeats = 5 if args.quick else 15
+    repeats = 5 if args.quick else 9
     quiet = sweep(sizes, repeats)
     with loaded_timings():
         loaded = sweep(sizes, repeats)
     for row, other in zip(quiet, loaded, strict=True):
-        row.update(one_thread_loaded_s=other["one_thread_s"],
-                   all_threads_loaded_s=other["all_threads_s"], gain_loaded=other["gain"])
+        row["gain"] = row["serial_s"] / row["auto_s"]
+        row["auto_vs_serial"] = row["auto_s"] / row["serial_s"]
+        for mode in ("serial", "parallel", "auto"):
+            row[f"{mode}_loaded_s"] = other[f"{mode}_s"]
+        row["auto_vs_serial_loaded"] = other["auto_s"] / other["serial_s"]
+        row["parallel_vs_serial_loaded"] = other["parallel_s"] / other["serial_s"]
+    worst = max(row["auto_vs_serial_loaded"] for row in quiet)
     write_results(
         "threads" + ("_quick" if args.quick else ""),
         {"quick": args.quick, "repeats": repeats, "threads": numba.get_num_threads(),
-         "serial_below_bytes": _threads.SERIAL_BELOW_BYTES},
+         "serial_below_bytes": _threads.SERIAL_BELOW_BYTES,
+         "worst_auto_vs_serial_loaded": worst},
         quiet,
-        ["kernel", "MiB", "one_thread_s", "all_threads_s", "gain", "one_thread_loaded_s",
-         "all_threads_loaded_s", "gain_loaded"],
-        notes="Median wall seconds; gain = one-thread time / all-threads time (above 1: "
-              "threads pay), quiet and with two busy-loop processes running (`_loaded`). "
-              "Command: `python -m bench.threads`.")
+        ["kernel", "MiB", "serial_s", "parallel_s", "auto_s", "gain", "serial_loaded_s",
+         "parallel_loaded_s", "auto_loaded_s", "parallel_vs_serial_loaded",
+         "auto_vs_serial_loaded"],
+        notes="Median wall seconds of each kernel forced to one thread (`serial`), forced "
+              "to every thread (`parallel`) and on the library's choice (`auto`), quiet and "
+              "with two busy-loop processes running (`_loaded`); gain = serial / auto quiet "
+              "(above 1: threads pay), auto_vs_serial_loaded = auto / serial under load "
+              f"(target <= 1.1; worst here {worst:.3g}). Command: `python -m bench.threads`.")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ i.e. the CSR of :math:`A^T`, so :math:`q = A^T p` is one dot product per column,
 parallel and free of atomics.  Every kernel works in float64: the penalties
 :math:`p_j = \exp(((Ax)_j - 1)/\mu)` reach :math:`(nm/\varepsilon)^8`, beyond
 float32's range.  Randomness arrives as pre-drawn numbers, so results do not depend
-on the thread count.
+on the thread count.  The parallel kernels run on the thread count of
+``rnla.backend.cpu._threads`` (one thread below 1 MiB of A or while other processes
+hold the cores).
 """
 
 from __future__ import annotations
@@ -15,11 +17,17 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from rnla.backend.cpu._threads import sized
+
 __all__ = ["lp_penalties", "lp_certificates", "dbscd_steps", "coordinate_steps", "pdhg_steps"]
 
 
+def _csc_bytes(indptr, indices, data, *_, **__) -> int:
+    return data.nbytes + indices.nbytes
+
+
 @njit(parallel=True, cache=True)
-def lp_penalties(indptr, indices, data, r, mu, p, q):
+def _lp_penalties(indptr, indices, data, r, mu, p, q):
     """p = exp((r - 1)/mu) and q = A^T p, in place."""
     for j in prange(r.size):
         p[j] = math.exp((r[j] - 1.0) / mu)
@@ -44,7 +52,7 @@ def _bucketize(q, x, ub, kappa, K, bucket):
 
 
 @njit(parallel=True, cache=True)
-def dbscd_steps(indptr, indices, data, x, r, ub, scale, mu, kappa, uniforms, p, q,
+def _dbscd_steps(indptr, indices, data, x, r, ub, scale, mu, kappa, uniforms, p, q,
                 bucket, members, dvals, dr, touched, mark):
     r"""Run ``uniforms.size`` DB-SCD iterations on the packing matrix (in place).
 
@@ -126,7 +134,7 @@ def dbscd_steps(indptr, indices, data, x, r, ub, scale, mu, kappa, uniforms, p, 
             if accept:
                 break
             scale[b] = max(1.0, 0.5 * scale[b])
-        lp_penalties(indptr, indices, data, r, mu, p, q)
+        _lp_penalties(indptr, indices, data, r, mu, p, q)
         touched_nnz += indices.size
     return uniforms.size, touched_nnz, False
 
@@ -173,7 +181,7 @@ def coordinate_steps(indptr, indices, data, ub, z, v, Az, Av, picks, k0, tau, L,
 
 
 @njit(parallel=True, cache=True)
-def lp_certificates(indptr, indices, data, row_indptr, row_indices, x, r, p, q, x_out, y_out):
+def _lp_certificates(indptr, indices, data, row_indptr, row_indices, x, r, p, q, x_out, y_out):
     r"""Feasible packing and covering points from the current iterate, rescaled locally.
 
     :math:`x'_i = x_i \min_{j \ni i} 1/\max(1, r_j)` gives :math:`(Ax')_j \le
@@ -196,7 +204,7 @@ def lp_certificates(indptr, indices, data, row_indptr, row_indices, x, r, p, q, 
 
 
 @njit(parallel=True, cache=True)
-def pdhg_steps(indptr, indices, data, row_indptr, row_indices, row_data, tau, sigma, steps,
+def _pdhg_steps(indptr, indices, data, row_indptr, row_indices, row_data, tau, sigma, steps,
                x, y, x_prev, x_sum, y_sum):
     r"""``steps`` iterations of the primal-dual hybrid gradient method on the saddle
     problem :math:`\min_{x \ge 0} \max_{y \ge 0} -1^Tx + y^T(Ax - 1)`, in place:
@@ -223,3 +231,9 @@ def pdhg_steps(indptr, indices, data, row_indptr, row_indices, row_data, tau, si
                 s += row_data[k] * (2.0 * x[i] - x_prev[i])
             y[j] = max(0.0, y[j] + sigma[j] * (s - 1.0))
             y_sum[j] += y[j]
+
+
+lp_penalties = sized(_csc_bytes)(_lp_penalties)
+dbscd_steps = sized(_csc_bytes)(_dbscd_steps)
+lp_certificates = sized(_csc_bytes)(_lp_certificates)
+pdhg_steps = sized(_csc_bytes)(_pdhg_steps)
