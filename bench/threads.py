@@ -53,11 +53,12 @@ def _lp_kernels(mib: float) -> dict:
     m, n = sf.A.shape
     tau = 1.0 / np.add.reduceat(csc[2], sf.A.indptr[:-1])
     sigma = 1.0 / np.add.reduceat(csr.data, csr.indptr[:-1])
-    x, y, x_prev, x_sum, y_sum = np.zeros(n), np.zeros(m), np.empty(n), np.zeros(n), np.zeros(m)
+    x, y, xt, yt = np.zeros(n), np.zeros(m), np.empty(n), np.empty(m)
+    x0, y0 = np.zeros(n), np.zeros(m)
     r, p, q = np.full(m, 0.5), np.empty(m), np.empty(n)
     return {
         "pdhg_steps_32": lambda: cpu.pdhg_steps(*csc, row_indptr, row_indices, csr.data, tau,
-                                                sigma, 32, x, y, x_prev, x_sum, y_sum),
+                                                sigma, 0, 32, 1.0, x, y, x0, y0, xt, yt),
         "lp_penalties": lambda: cpu.lp_penalties(*csc, r, 0.01, p, q),
     }
 

@@ -17,9 +17,14 @@ relative gap :math:`1 - 1^Tx/1^Ty` is at most ε.
 ``method="pdhg"``: the primal-dual hybrid gradient method (Chambolle and Pock) on the
 saddle problem :math:`\min_{x \ge 0} \max_{y \ge 0} -1^Tx + y^T(Ax - 1)`, with
 Pock and Chambolle's diagonal steps :math:`\tau_i = 1/\sum_j A_{ji}`,
-:math:`\sigma_j = 1/\sum_i A_{ji}`, and restarts to the average iterate or the last
-one, whichever certifies the smaller gap, each time that gap halves (as PDLP
-restarts, Applegate et al.; here decided by the certificate itself).  It is not
+:math:`\sigma_j = 1/\sum_i A_{ji}`, accelerated by reflected Halpern iterations
+(r2HPDHG, Lu and Yang 2024: :math:`z_{k+1} = \frac{k+1}{k+2}(2T(z_k) - z_k) +
+\frac{1}{k+2}z_0` for the PDHG step T) and restarted at the last :math:`T(z_k)` when
+its certified gap falls to 0.2 of the gap at the last restart, or to 0.8 of it and
+rises again (cuPDLPx's rules, decided here by the certificate itself).  The primal
+weight :math:`\omega` (:math:`\tau/\omega`, :math:`\sigma\omega`) follows PDLP's update at
+each restart, :math:`\log\omega \leftarrow \frac12\log\omega + \frac12\log(\|\Delta y\|_
+{\sigma^{-1}}/\|\Delta x\|_{\tau^{-1}})`, the moves since the last restart.  It is not
 DB-SCD: it needs no smoothing and no step-size search, and it moves x and y
 together, so the dual certificate improves as fast as the primal.  Its answers are
 certified exactly as DB-SCD's: the certificate rescales whatever x and y the
@@ -65,7 +70,11 @@ METHODS = ("dbscd", "pdhg", "coordinate")
 
 _CHECK_EVERY = 10  # DB-SCD iterations between certificates
 _PDHG_CHECK_EVERY = 32  # PDHG iterations between certificates
-_PDHG_RESTART = 0.5  # restart when a candidate's certified gap halves the last restart's
+_PDHG_REFLECT = 1.0  # the reflection of r2HPDHG (0: plain Halpern)
+# restart when the certified gap falls to 0.2 of the last restart's, or to 0.8 of it and
+# rises again (cuPDLPx's rules, on the certified gap instead of the fixed-point residual)
+_PDHG_RESTART_SUFFICIENT, _PDHG_RESTART_NECESSARY = 0.2, 0.8
+_PDHG_WEIGHT_SMOOTHING = 0.5  # PDLP's theta: the primal weight's update at a restart
 _REFRESH_EVERY = 10  # certificates between recomputations of Ax from scratch
 
 logger = logging.getLogger(__name__)
@@ -280,7 +289,7 @@ def _dbscd(sf: StandardForm, eps: float, rng: np.random.Generator, maxiter: int,
 
 def _pdhg(sf: StandardForm, eps: float, maxiter: int, time_limit: float | None, callback,
           t0: float) -> _Raw:
-    """Restarted, diagonally preconditioned PDHG (see the module docstring)."""
+    """Restarted reflected Halpern PDHG (see the module docstring)."""
     kern = kernels()
     A, csr = sf.A, sf.csr
     m, n = A.shape
@@ -288,35 +297,43 @@ def _pdhg(sf: StandardForm, eps: float, maxiter: int, time_limit: float | None, 
     indptr, indices, data = sf.csc_arrays
     row_indptr, row_indices = sf.row_pattern
     # Pock and Chambolle's diagonal steps (alpha = 1): ||diag(sigma)^1/2 A diag(tau)^1/2|| <= 1
-    tau = 1.0 / np.add.reduceat(data, A.indptr[:-1])
-    sigma = 1.0 / np.add.reduceat(csr.data, csr.indptr[:-1])
-    x, y = np.zeros(n), np.zeros(m)
-    x_prev, x_sum, y_sum = np.empty(n), np.zeros(n), np.zeros(m)
+    tau0 = 1.0 / np.add.reduceat(data, A.indptr[:-1])
+    sigma0 = 1.0 / np.add.reduceat(csr.data, csr.indptr[:-1])
+    weight = 1.0  # the primal weight: tau = tau0/weight, sigma = weight sigma0
+    x, y, xt, yt = np.zeros(n), np.zeros(m), np.zeros(n), np.zeros(m)
+    x0, y0 = np.zeros(n), np.zeros(m)
     cert = _Certificates(sf)
-    n_iter, nnz_read, since, restart_gap = 0, 0, 0, math.inf
+    n_iter, nnz_read, since = 0, 0, 0
+    restart_gap, last_gap = math.inf, math.inf
     while True:
         steps = min(_PDHG_CHECK_EVERY, maxiter - n_iter)
-        kern.pdhg_steps(indptr, indices, data, row_indptr, row_indices, csr.data, tau, sigma,
-                        steps, x, y, x_prev, x_sum, y_sum)
+        kern.pdhg_steps(indptr, indices, data, row_indptr, row_indices, csr.data,
+                        tau0 / weight, sigma0 * weight, since, steps, _PDHG_REFLECT, x, y,
+                        x0, y0, xt, yt)
         n_iter += steps
         since += steps
         nnz_read += 2 * steps * nnz
-        gaps = []
-        for u, v in ((x, y), (x_sum / since, y_sum / since)):
-            # a tiny floor on v keeps every column of A^T v positive: the dual bound rises
-            # by at most 1e-12 of itself
-            v = v + 1e-12 * max(float(v.max()), 1e-300)
-            P, D = cert.offer(u, csr @ u, v, A.T @ v)
-            gaps.append(1.0 - P / D if math.isfinite(D) else 1.0)
-            nnz_read += 4 * nnz
+        # a tiny floor on yt keeps every column of A^T yt positive: the dual bound rises by
+        # at most 1e-12 of itself
+        v = yt + 1e-12 * max(float(yt.max()), 1e-300)
+        P, D = cert.offer(xt, csr @ xt, v, A.T @ v)
+        gap = 1.0 - P / D if math.isfinite(D) else 1.0
+        nnz_read += 4 * nnz
         stop = cert.stop_reason(eps, n_iter, maxiter, time_limit, callback, t0)
         if stop is not None:
             return _Raw(cert.x, cert.y, n_iter, nnz_read / nnz, stop)
-        best = min(gaps)
-        if best <= _PDHG_RESTART * restart_gap:  # restart from the better of the two
-            if gaps[1] < gaps[0]:
-                x, y = x_sum / since, y_sum / since
-            x_sum[:], y_sum[:], since, restart_gap = 0.0, 0.0, 0, best
+        if gap <= _PDHG_RESTART_SUFFICIENT * restart_gap or (
+                gap <= _PDHG_RESTART_NECESSARY * restart_gap and gap > last_gap):
+            # PDLP's primal weight: the ratio of the dual and primal moves since the last
+            # restart, in the norms of the diagonal steps, smoothed geometrically
+            dx = math.sqrt(float(np.sum((xt - x0) ** 2 / tau0)))
+            dy = math.sqrt(float(np.sum((yt - y0) ** 2 / sigma0)))
+            if dx > 1e-10 and dy > 1e-10:
+                weight = math.exp(_PDHG_WEIGHT_SMOOTHING * math.log(dy / dx)
+                                  + (1 - _PDHG_WEIGHT_SMOOTHING) * math.log(weight))
+            x[:], y[:], x0[:], y0[:] = xt, yt, xt, yt  # restart at T(z), the new anchor
+            since, restart_gap = 0, gap
+        last_gap = gap
 
 
 def _coordinate(sf: StandardForm, eps: float, rng: np.random.Generator, maxiter: int | None,

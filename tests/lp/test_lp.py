@@ -296,3 +296,45 @@ def test_cli_checks_the_output_path_before_solving(tmp_path):
     with pytest.raises(SystemExit):
         main(["lp", "packing", str(tmp_path / "a.mtx"), "-o",
               str(tmp_path / "missing" / "x.npz")])
+
+
+@pytest.mark.parametrize("reflect", [0.0, 1.0])
+def test_pdhg_kernel_is_the_reflected_halpern_iteration(reflect):
+    from rnla.backend.cpu import pdhg_steps
+    from rnla.lp._problem import standard_form
+
+    sf = standard_form(random_packing(60, 80, 0.1, rng=7), None, None, "{i}")
+    A, csr = sf.A, sf.csr
+    m, n = A.shape
+    rng = np.random.default_rng(0)
+    tau, sigma = rng.uniform(0.1, 1, n), rng.uniform(0.1, 1, m)
+    x0, y0 = rng.uniform(0, 1, n), rng.uniform(0, 1, m)
+    x, y = rng.uniform(0, 1, n), rng.uniform(0, 1, m)
+    ref_x, ref_y = x.copy(), y.copy()
+    for k in range(3, 8):  # k0 = 3, five steps
+        xt = np.maximum(0, ref_x - tau * (A.T @ ref_y - 1))
+        yt = np.maximum(0, ref_y + sigma * (csr @ (2 * xt - ref_x) - 1))
+        c = (k + 1) / (k + 2)
+        ref_x = c * ((1 + reflect) * xt - reflect * ref_x) + x0 / (k + 2)
+        ref_y = c * ((1 + reflect) * yt - reflect * ref_y) + y0 / (k + 2)
+    out_t = np.empty(n), np.empty(m)
+    pdhg_steps(*sf.csc_arrays, *sf.row_pattern, csr.data, tau, sigma, 3, 5, reflect, x, y,
+               x0.copy(), y0.copy(), *out_t)
+    np.testing.assert_allclose(x, ref_x, rtol=1e-13, atol=1e-14)
+    np.testing.assert_allclose(y, ref_y, rtol=1e-13, atol=1e-14)
+    np.testing.assert_allclose(out_t[0], xt, rtol=1e-13, atol=1e-14)
+    np.testing.assert_allclose(out_t[1], yt, rtol=1e-13, atol=1e-14)
+
+
+def test_weighted_crew_scheduling_cover_against_highs():
+    from bench.positive_lp import rail_like
+
+    A, costs = rail_like(80, 3000, 0)
+    m = A.shape[0]
+    ref = linprog(costs, A_ub=-A, b_ub=-np.ones(m), bounds=(0, None), method="highs")
+    res = solve_positive_lp(costs, A, np.ones(m), "covering", 0.01)
+    assert res.converged and res.gap <= 0.01
+    assert (A @ res.x >= 1 - TOL).all() and (res.x >= 0).all()
+    assert (A.T @ res.dual <= costs * (1 + TOL)).all() and (res.dual >= 0).all()
+    assert res.dual_objective <= ref.fun * (1 + TOL) <= res.objective * (1 + TOL)
+    assert res.objective <= ref.fun / (1 - 0.01) * (1 + TOL)

@@ -204,34 +204,45 @@ def _lp_certificates(indptr, indices, data, row_indptr, row_indices, x, r, p, q,
 
 
 @njit(parallel=True, cache=True)
-def _pdhg_steps(indptr, indices, data, row_indptr, row_indices, row_data, tau, sigma, steps,
-               x, y, x_prev, x_sum, y_sum):
-    r"""``steps`` iterations of the primal-dual hybrid gradient method on the saddle
-    problem :math:`\min_{x \ge 0} \max_{y \ge 0} -1^Tx + y^T(Ax - 1)`, in place:
+def _pdhg_steps(indptr, indices, data, row_indptr, row_indices, row_data, tau, sigma, k0,
+                steps, reflect, x, y, x0, y0, xt, yt):
+    r"""``steps`` reflected Halpern PDHG iterations (k = ``k0``, ``k0 + 1``, ...) on the
+    saddle problem :math:`\min_{x \ge 0} \max_{y \ge 0} -1^Tx + y^T(Ax - 1)`, in place.
 
-    .. math:: x^+ = \max(0, x - \tau \circ (A^Ty - 1)), \qquad
-              y^+ = \max(0, y + \sigma \circ (A(2x^+ - x) - 1)),
+    With T the PDHG step :math:`\tilde x = \max(0, x - \tau \circ (A^Ty - 1))`,
+    :math:`\tilde y = \max(0, y + \sigma \circ (A(2\tilde x - x) - 1))`, each iteration is
 
-    one pass over the CSC arrays (``A^T y`` and the x update, per column) and one over
-    the CSR arrays (per row) per iteration, parallel and free of atomics, so the result
-    does not depend on the thread count.  ``x_sum``/``y_sum`` accumulate the iterates.
+    .. math:: z \leftarrow \frac{k+1}{k+2}\big((1+\rho)\,T(z) - \rho z\big)
+              + \frac{1}{k+2} z_0, \qquad z = (x, y),\ \rho = \text{reflect},
+
+    (Lu and Yang's r2HPDHG).  One pass over the CSC arrays (``A^T y``, per column, with
+    the previous iteration's x update fused in) and one over the CSR arrays (per row)
+    per iteration, parallel and free of atomics, so the result does not depend on the
+    thread count.  ``xt``, ``yt`` hold the last :math:`T(z)`, the point to certify.
     """
-    for _ in range(steps):
+    for t in range(steps):
+        k = k0 + t
         for i in prange(x.size):
+            if t > 0:  # the x half of the previous iteration's Halpern step
+                c = (k + 0.0) / (k + 1.0)
+                x[i] = c * ((1.0 + reflect) * xt[i] - reflect * x[i]) + x0[i] / (k + 1.0)
             s = 0.0
-            for k in range(indptr[i], indptr[i + 1]):
-                s += data[k] * y[indices[k]]
-            x_prev[i] = x[i]
-            x[i] = max(0.0, x[i] - tau[i] * (s - 1.0))
-            x_sum[i] += x[i]
+            for kk in range(indptr[i], indptr[i + 1]):
+                s += data[kk] * y[indices[kk]]
+            xt[i] = max(0.0, x[i] - tau[i] * (s - 1.0))
+        c = (k + 1.0) / (k + 2.0)
         for j in prange(y.size):
             s = 0.0
-            for k in range(row_indptr[j], row_indptr[j + 1]):
-                i = row_indices[k]
-                s += row_data[k] * (2.0 * x[i] - x_prev[i])
-            y[j] = max(0.0, y[j] + sigma[j] * (s - 1.0))
-            y_sum[j] += y[j]
-
+            for kk in range(row_indptr[j], row_indptr[j + 1]):
+                i = row_indices[kk]
+                s += row_data[kk] * (2.0 * xt[i] - x[i])
+            yt[j] = max(0.0, y[j] + sigma[j] * (s - 1.0))
+            y[j] = c * ((1.0 + reflect) * yt[j] - reflect * y[j]) + y0[j] / (k + 2.0)
+    if steps > 0:
+        k = k0 + steps - 1
+        c = (k + 1.0) / (k + 2.0)
+        for i in prange(x.size):
+            x[i] = c * ((1.0 + reflect) * xt[i] - reflect * x[i]) + x0[i] / (k + 2.0)
 
 lp_penalties = sized(_csc_bytes)(_lp_penalties)
 dbscd_steps = sized(_csc_bytes)(_dbscd_steps)
