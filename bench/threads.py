@@ -58,7 +58,8 @@ def _lp_kernels(mib: float) -> dict:
     r, p, q = np.full(m, 0.5), np.empty(m), np.empty(n)
     return {
         "pdhg_steps_32": lambda: cpu.pdhg_steps(*csc, row_indptr, row_indices, csr.data, tau,
-                                                sigma, 0, 32, 1.0, x, y, x0, y0, xt, yt),
+                                                sigma, 0, 32, 1.0, x, y, x0, y0, xt, yt,
+                                                np.empty(n)),
         "lp_penalties": lambda: cpu.lp_penalties(*csc, r, 0.01, p, q),
     }
 

@@ -301,7 +301,7 @@ def _pdhg(sf: StandardForm, eps: float, maxiter: int, time_limit: float | None, 
     sigma0 = 1.0 / np.add.reduceat(csr.data, csr.indptr[:-1])
     weight = 1.0  # the primal weight: tau = tau0/weight, sigma = weight sigma0
     x, y, xt, yt = np.zeros(n), np.zeros(m), np.zeros(n), np.zeros(m)
-    x0, y0 = np.zeros(n), np.zeros(m)
+    x0, y0, z = np.zeros(n), np.zeros(m), np.empty(n)
     cert = _Certificates(sf)
     n_iter, nnz_read, since = 0, 0, 0
     restart_gap, last_gap = math.inf, math.inf
@@ -309,7 +309,7 @@ def _pdhg(sf: StandardForm, eps: float, maxiter: int, time_limit: float | None, 
         steps = min(_PDHG_CHECK_EVERY, maxiter - n_iter)
         kern.pdhg_steps(indptr, indices, data, row_indptr, row_indices, csr.data,
                         tau0 / weight, sigma0 * weight, since, steps, _PDHG_REFLECT, x, y,
-                        x0, y0, xt, yt)
+                        x0, y0, xt, yt, z)
         n_iter += steps
         since += steps
         nnz_read += 2 * steps * nnz

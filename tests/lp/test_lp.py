@@ -319,7 +319,7 @@ def test_pdhg_kernel_is_the_reflected_halpern_iteration(reflect):
         ref_y = c * ((1 + reflect) * yt - reflect * ref_y) + y0 / (k + 2)
     out_t = np.empty(n), np.empty(m)
     pdhg_steps(*sf.csc_arrays, *sf.row_pattern, csr.data, tau, sigma, 3, 5, reflect, x, y,
-               x0.copy(), y0.copy(), *out_t)
+               x0.copy(), y0.copy(), *out_t, np.empty(n))
     np.testing.assert_allclose(x, ref_x, rtol=1e-13, atol=1e-14)
     np.testing.assert_allclose(y, ref_y, rtol=1e-13, atol=1e-14)
     np.testing.assert_allclose(out_t[0], xt, rtol=1e-13, atol=1e-14)

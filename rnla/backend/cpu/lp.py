@@ -205,7 +205,7 @@ def _lp_certificates(indptr, indices, data, row_indptr, row_indices, x, r, p, q,
 
 @njit(parallel=True, cache=True)
 def _pdhg_steps(indptr, indices, data, row_indptr, row_indices, row_data, tau, sigma, k0,
-                steps, reflect, x, y, x0, y0, xt, yt):
+                steps, reflect, x, y, x0, y0, xt, yt, z):
     r"""``steps`` reflected Halpern PDHG iterations (k = ``k0``, ``k0 + 1``, ...) on the
     saddle problem :math:`\min_{x \ge 0} \max_{y \ge 0} -1^Tx + y^T(Ax - 1)`, in place.
 
@@ -218,7 +218,9 @@ def _pdhg_steps(indptr, indices, data, row_indptr, row_indices, row_data, tau, s
     (Lu and Yang's r2HPDHG).  One pass over the CSC arrays (``A^T y``, per column, with
     the previous iteration's x update fused in) and one over the CSR arrays (per row)
     per iteration, parallel and free of atomics, so the result does not depend on the
-    thread count.  ``xt``, ``yt`` hold the last :math:`T(z)`, the point to certify.
+    thread count.  ``xt``, ``yt`` hold the last :math:`T(z)`, the point to certify;
+    ``z`` (length n) is work space for :math:`2\tilde x - x`, written by the first pass
+    so that the second gathers one vector.
     """
     for t in range(steps):
         k = k0 + t
@@ -230,12 +232,12 @@ def _pdhg_steps(indptr, indices, data, row_indptr, row_indices, row_data, tau, s
             for kk in range(indptr[i], indptr[i + 1]):
                 s += data[kk] * y[indices[kk]]
             xt[i] = max(0.0, x[i] - tau[i] * (s - 1.0))
+            z[i] = 2.0 * xt[i] - x[i]
         c = (k + 1.0) / (k + 2.0)
         for j in prange(y.size):
             s = 0.0
             for kk in range(row_indptr[j], row_indptr[j + 1]):
-                i = row_indices[kk]
-                s += row_data[kk] * (2.0 * xt[i] - x[i])
+                s += row_data[kk] * z[row_indices[kk]]
             yt[j] = max(0.0, y[j] + sigma[j] * (s - 1.0))
             y[j] = c * ((1.0 + reflect) * yt[j] - reflect * y[j]) + y0[j] / (k + 2.0)
     if steps > 0:
