@@ -1,6 +1,6 @@
 """Does a parallel kernel ever lose to its serial twin, quiet or loaded?
 
-    python -m bench.threads [--quick]
+    python -m bench.threads [--quick] [--layers]
 
 Times every family of parallel CPU kernels (sparse sign apply, the fused
 normal-residual pass, row gather, FWHT, stream uniforms, the features' cos/sin, the
@@ -12,12 +12,24 @@ time over the serial twin's (target <= 1.1 loaded: "never loses"), ``gain`` the 
 time over auto's on the quiet machine (the kept speed-up).  This is the measurement
 behind ``SERIAL_BELOW_BYTES`` and the load rule.  Writes
 ``bench/results/threads.{json,md}``.
+
+``--layers`` instead times a PDHG solve (``solve_packing`` on a random 20000 x 20000
+packing LP, 2*10^5 nonzeros, 1%) in a fresh process per numba threading layer and
+wait policy (OpenMP with the default and the passive ``OMP_WAIT_POLICY``, workqueue,
+TBB when the ``tbb`` wheel is installed), quiet and loaded, on rnla's thread rules
+(``auto``) and forced to every thread: what the docs' advice on layers rests on.
+Writes ``bench/results/threads_layers.{json,md}``.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numba
 import numpy as np
@@ -99,11 +111,68 @@ def sweep(sizes, repeats: int) -> list[dict]:
     return rows
 
 
+#: (label, environment) of the threading-layer comparison
+LAYERS = (
+    ("omp", {"NUMBA_THREADING_LAYER": "omp"}),
+    ("omp, OMP_WAIT_POLICY=PASSIVE",
+     {"NUMBA_THREADING_LAYER": "omp", "OMP_WAIT_POLICY": "PASSIVE"}),
+    ("workqueue", {"NUMBA_THREADING_LAYER": "workqueue"}),
+    ("tbb", {"NUMBA_THREADING_LAYER": "tbb"}),
+)
+
+
+def _layer_child() -> None:
+    """In a fresh process: the PDHG solve's median time, auto and forced, quiet and
+    loaded, printed as JSON."""
+    from rnla.lp import solve_packing
+
+    A = random_packing(20_000, 10, 1)
+    out = {"layer": numba.threading_layer() if solve_packing(A, 0.05) else None}
+    for mode in ("auto", "parallel"):
+        with _forced(mode):
+            out[f"{mode}_s"] = median_time(lambda: solve_packing(A, 0.01), 5)["median_s"]
+            with loaded_timings():
+                out[f"{mode}_loaded_s"] = median_time(lambda: solve_packing(A, 0.01),
+                                                      5)["median_s"]
+    print(json.dumps(out))
+
+
+def layers() -> None:
+    venv_lib = str(Path(sys.prefix) / "lib")  # where the tbb wheel puts libtbb
+    rows = []
+    for label, env in LAYERS:
+        full = {**os.environ, **env,
+                "LD_LIBRARY_PATH": venv_lib + ":" + os.environ.get("LD_LIBRARY_PATH", "")}
+        run = subprocess.run([sys.executable, "-m", "bench.threads", "--layer-child"],
+                             env=full, capture_output=True, text=True)
+        if run.returncode != 0:
+            rows.append({"setting": label, "layer": "not available: "
+                         + (run.stderr.strip().splitlines() or ["?"])[-1][:80]})
+        else:
+            rows.append({"setting": label, **json.loads(run.stdout.strip().splitlines()[-1])})
+        print(rows[-1], flush=True)
+    write_results(
+        "threads_layers", {"threads": numba.get_num_threads()}, rows,
+        ["setting", "layer", "auto_s", "auto_loaded_s", "parallel_s", "parallel_loaded_s"],
+        notes="Median of 5 wall seconds of `solve_packing` (random 20000 x 20000 packing LP, "
+              "2*10^5 nonzeros, eps 0.01) per numba threading layer, each in a fresh process: "
+              "on rnla's thread rules (`auto`) and forced to every thread (`parallel`), quiet "
+              "and with two busy-loop processes running (`_loaded`). Command: "
+              "`python -m bench.threads --layers`.")
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer sizes and repeats")
+    parser.add_argument("--layers", action="store_true",
+                        help="compare numba's threading layers on a PDHG solve instead")
+    parser.add_argument("--layer-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.layer_child:
+        return _layer_child()
+    if args.layers:
+        return layers()
     sizes = [2**k for k in ((8, 12, 16) if args.quick else range(8, 17, 2))]
     repeats = 5 if args.quick else 9
     quiet = sweep(sizes, repeats)
