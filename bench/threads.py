@@ -29,12 +29,13 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numba
 import numpy as np
 
-from bench._common import loaded_timings, median_time, write_results
+from bench._common import busy_cores, loaded_timings, median_time, write_results
 from bench.positive_lp import random_packing
 from rnla.backend import cpu
 from rnla.backend.cpu import _threads
@@ -97,17 +98,32 @@ def _kernels(n: int, rng) -> tuple[float, dict]:
     }
 
 
-def sweep(sizes, repeats: int) -> list[dict]:
+def _interleaved(fn, repeats: int) -> dict:
+    """Median time of ``fn`` in each mode.  The serial twin and auto take turns call by
+    call, so that both see the same machine (a busy one changes from millisecond to
+    millisecond); forced parallel runs apart, after them, since its pool threads keep
+    spinning for a while after each call and would slow whatever came next."""
+    times = {"serial": [], "auto": [], "parallel": []}
+    for mode in times:  # warm-up
+        with _forced(mode):
+            fn()
+    for turn in [("serial", "auto")] * repeats + [("parallel",)] * repeats:
+        for mode in turn:
+            with _forced(mode):
+                start = time.perf_counter()
+                fn()
+                times[mode].append(time.perf_counter() - start)
+    return {f"{mode}_s": float(np.median(t)) for mode, t in times.items()}
+
+
+def sweep(sizes, repeats: int, loaded: bool) -> list[dict]:
     rng = np.random.default_rng(0)
     rows = []
     for n in sizes:
         mib, kernels = _kernels(n, rng)
         for name, fn in kernels.items():
-            row = {"kernel": name, "MiB": mib}
-            for mode in ("serial", "parallel", "auto"):
-                with _forced(mode):
-                    row[f"{mode}_s"] = median_time(fn, repeats)["median_s"]
-            rows.append(row)
+            with busy_cores() if loaded else contextlib.nullcontext():
+                rows.append({"kernel": name, "MiB": mib, **_interleaved(fn, repeats)})
     return rows
 
 
@@ -174,10 +190,9 @@ def main(argv=None) -> None:
     if args.layers:
         return layers()
     sizes = [2**k for k in ((8, 12, 16) if args.quick else range(8, 17, 2))]
-    repeats = 5 if args.quick else 9
-    quiet = sweep(sizes, repeats)
-    with loaded_timings():
-        loaded = sweep(sizes, repeats)
+    repeats = 5 if args.quick else 15
+    quiet = sweep(sizes, repeats, loaded=False)
+    loaded = sweep(sizes, repeats, loaded=True)
     for row, other in zip(quiet, loaded, strict=True):
         row["gain"] = row["serial_s"] / row["auto_s"]
         row["auto_vs_serial"] = row["auto_s"] / row["serial_s"]
@@ -196,8 +211,9 @@ def main(argv=None) -> None:
          "parallel_loaded_s", "auto_loaded_s", "parallel_vs_serial_loaded",
          "auto_vs_serial_loaded"],
         notes="Median wall seconds of each kernel forced to one thread (`serial`), forced "
-              "to every thread (`parallel`) and on the library's choice (`auto`), quiet and "
-              "with two busy-loop processes running (`_loaded`); gain = serial / auto quiet "
+              "to every thread (`parallel`) and on the library's choice (`auto`; serial and "
+              "auto take turns call by call), quiet and with two busy-loop processes running "
+              "(`_loaded`); gain = serial / auto quiet "
               "(above 1: threads pay), auto_vs_serial_loaded = auto / serial under load "
               f"(target <= 1.1; worst here {worst:.3g}). Command: `python -m bench.threads`.")
 

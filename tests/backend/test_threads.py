@@ -93,10 +93,18 @@ def test_load_probe_needs_agreeing_readings(monkeypatch):
     monkeypatch.setattr(_threads, "_runnable_elsewhere", lambda: next(readings))
     monkeypatch.setattr(_threads, "LOAD_PROBE_SECONDS", 0.0)  # read at every call
     monkeypatch.setitem(_threads._probe, "readings", [0])
+    monkeypatch.setitem(_threads._probe, "at", __import__("time").monotonic())
     cpus = _threads.available_cpus()
     seen = [_threads.busy_cpus() for _ in range(5)]
     # a lone reading is taken for a daemon waking; three in a row for load
     assert seen == [0, 0, min(1, cpus), 0, 0]
+
+
+def test_load_probe_forgets_stale_readings(monkeypatch):
+    monkeypatch.setattr(_threads, "_runnable_elsewhere", lambda: 1)
+    monkeypatch.setitem(_threads._probe, "readings", [0, 0, 0])
+    monkeypatch.setitem(_threads._probe, "at", -1e9)  # the last reading, long ago
+    assert _threads.busy_cpus() == min(1, _threads.available_cpus())  # the load of now
 
 
 def test_load_probe_reads_this_machine():

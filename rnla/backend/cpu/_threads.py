@@ -13,7 +13,8 @@ running (2 cores, bench/results/threads.md).  Two rules come from it:
   time slice, milliseconds); the kernel then runs on the free CPUs, at least one.
   The count of runnable threads is read from ``/proc/loadavg`` less this process's own
   (``/proc/self/task/*/stat``), at most once per ``LOAD_PROBE_SECONDS``, and a CPU
-  counts as taken when the last ``LOAD_READINGS`` readings agree; where there
+  counts as taken when the last ``LOAD_READINGS`` readings (of the last
+  ``LOAD_STALE_SECONDS``) agree; where there
   is no ``/proc`` (macOS, Windows) the machine is taken to be free.
 
 Larger calls run on ``min(numba.get_num_threads(), CPUs this process may use, free
@@ -36,13 +37,14 @@ import time
 
 import numba
 
-__all__ = ["SERIAL_BELOW_BYTES", "LOAD_PROBE_SECONDS", "LOAD_READINGS", "AdaptiveThreads",
-           "available_cpus", "busy_cpus", "threads_for", "sized"]
+__all__ = ["SERIAL_BELOW_BYTES", "LOAD_PROBE_SECONDS", "LOAD_READINGS", "LOAD_STALE_SECONDS",
+           "AdaptiveThreads", "available_cpus", "busy_cpus", "threads_for", "sized"]
 
 SERIAL_BELOW_BYTES = 2**20
 LOAD_PROBE_SECONDS = 0.01  # the load is read again after this long (a read costs ~50 us)
 
 LOAD_READINGS = 3  # a CPU counts as busy when the last three readings all say so
+LOAD_STALE_SECONDS = 1.0  # readings older than this are forgotten
 
 _probe = {"at": -math.inf, "busy": 0, "readings": [0]}
 
@@ -81,15 +83,19 @@ def _runnable_elsewhere() -> int:
 def busy_cpus() -> int:
     """CPUs of this process's affinity mask that other processes' runnable threads
     take now (0 where ``/proc`` is missing).  The load is read at most once per
-    ``LOAD_PROBE_SECONDS`` and the smallest of the last ``LOAD_READINGS`` counts, so
-    a daemon waking for a moment does not take a CPU away."""
+    ``LOAD_PROBE_SECONDS`` and the smallest of the last ``LOAD_READINGS`` counts, so a
+    daemon waking for a moment does not take a CPU away; readings older than
+    ``LOAD_STALE_SECONDS`` are forgotten, so the first call after a pause sees the load
+    of now."""
     now = time.monotonic()
-    if now - _probe["at"] >= LOAD_PROBE_SECONDS:
+    since = now - _probe["at"]
+    if since >= LOAD_PROBE_SECONDS:
         try:
             reading = _runnable_elsewhere()
         except (OSError, ValueError, IndexError):
             reading = 0
-        readings = _probe["readings"][1 - LOAD_READINGS:] + [reading]
+        kept = _probe["readings"][1 - LOAD_READINGS:] if since < LOAD_STALE_SECONDS else []
+        readings = kept + [reading]
         _probe.update(at=now, readings=readings, busy=min(min(readings), available_cpus()))
     return _probe["busy"]
 
