@@ -69,10 +69,11 @@ def _lp_kernels(mib: float) -> dict:
     x, y, xt, yt = np.zeros(n), np.zeros(m), np.empty(n), np.empty(m)
     x0, y0 = np.zeros(n), np.zeros(m)
     r, p, q = np.full(m, 0.5), np.empty(m), np.empty(n)
+    empty = np.empty(0)  # no scaled pattern: the data arrays are read
     return {
         "pdhg_steps_32": lambda: cpu.pdhg_steps(*csc, row_indptr, row_indices, csr.data, tau,
                                                 sigma, 0, 32, 1.0, x, y, x0, y0, xt, yt,
-                                                np.empty(n)),
+                                                np.empty(n), empty, empty, empty),
         "lp_penalties": lambda: cpu.lp_penalties(*csc, r, 0.01, p, q),
     }
 

@@ -84,6 +84,9 @@ class StandardForm:
     col_factor: np.ndarray
     row_factor: np.ndarray
     scale: float
+    #: ``(r, c)`` with ``A_ji = r_j c_i`` on every stored entry when the user's matrix
+    #: has one value (a 0/1 matrix), else None: PDHG then reads no data arrays
+    pattern_scales: tuple[np.ndarray, np.ndarray] | None = None
 
     def __post_init__(self):
         #: the kernels' view of A: CSC arrays with int64 indices, and the CSR pattern
@@ -112,5 +115,7 @@ def standard_form(M: sp.csc_array, w: np.ndarray | None, h: np.ndarray | None,
     A.data /= np.repeat(w, col_nnz)
     s = float(np.maximum.reduceat(A.data, A.indptr[:-1]).min())
     A.data /= s
+    one_value = M.data.size > 0 and bool(np.all(M.data == M.data[0]))
+    pattern = (M.data[0] / h, 1.0 / (s * w)) if one_value else None
     return StandardForm(A=A, csr=sp.csr_array(A), col_factor=1.0 / (s * w),
-                        row_factor=1.0 / (s * h), scale=s)
+                        row_factor=1.0 / (s * h), scale=s, pattern_scales=pattern)

@@ -302,6 +302,9 @@ def _pdhg(sf: StandardForm, eps: float, maxiter: int, time_limit: float | None, 
     weight = 1.0  # the primal weight: tau = tau0/weight, sigma = weight sigma0
     x, y, xt, yt = np.zeros(n), np.zeros(m), np.zeros(n), np.zeros(m)
     x0, y0, z = np.zeros(n), np.zeros(m), np.empty(n)
+    # a 0/1 matrix: A_ji = r_j c_i, and the kernel reads no data arrays
+    r, c = sf.pattern_scales if sf.pattern_scales is not None else (np.empty(0), np.empty(0))
+    u = np.empty(m if r.size else 0)
     cert = _Certificates(sf)
     n_iter, nnz_read, since = 0, 0, 0
     restart_gap, last_gap = math.inf, math.inf
@@ -309,7 +312,7 @@ def _pdhg(sf: StandardForm, eps: float, maxiter: int, time_limit: float | None, 
         steps = min(_PDHG_CHECK_EVERY, maxiter - n_iter)
         kern.pdhg_steps(indptr, indices, data, row_indptr, row_indices, csr.data,
                         tau0 / weight, sigma0 * weight, since, steps, _PDHG_REFLECT, x, y,
-                        x0, y0, xt, yt, z)
+                        x0, y0, xt, yt, z, r, c, u)
         n_iter += steps
         since += steps
         nnz_read += 2 * steps * nnz

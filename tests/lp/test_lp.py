@@ -298,15 +298,28 @@ def test_cli_checks_the_output_path_before_solving(tmp_path):
               str(tmp_path / "missing" / "x.npz")])
 
 
+@pytest.mark.parametrize("pattern", [False, True])
 @pytest.mark.parametrize("reflect", [0.0, 1.0])
-def test_pdhg_kernel_is_the_reflected_halpern_iteration(reflect):
+def test_pdhg_kernel_is_the_reflected_halpern_iteration(reflect, pattern):
     from rnla.backend.cpu import pdhg_steps
     from rnla.lp._problem import standard_form
 
-    sf = standard_form(random_packing(60, 80, 0.1, rng=7), None, None, "{i}")
-    A, csr = sf.A, sf.csr
-    m, n = A.shape
+    M = random_packing(60, 80, 0.1, rng=7)
     rng = np.random.default_rng(0)
+    if pattern:  # a 0/1 matrix with weights: the kernel reads r_j c_i, not the data
+        M.data[:] = 1.0
+        sf = standard_form(M, rng.uniform(0.5, 2, 80), rng.uniform(0.5, 2, 60), "{i}")
+        r, c = sf.pattern_scales
+        expected = sp.csc_array((r[sf.A.indices] * np.repeat(c, np.diff(sf.A.indptr)),
+                                 sf.A.indices, sf.A.indptr), shape=sf.A.shape)
+        np.testing.assert_allclose(expected.data, sf.A.data, rtol=4e-16)
+    else:
+        sf = standard_form(M, None, None, "{i}")
+        assert sf.pattern_scales is None
+        r = c = np.empty(0)
+        expected = sf.A
+    A, csr = expected, sp.csr_array(expected)
+    m, n = A.shape
     tau, sigma = rng.uniform(0.1, 1, n), rng.uniform(0.1, 1, m)
     x0, y0 = rng.uniform(0, 1, n), rng.uniform(0, 1, m)
     x, y = rng.uniform(0, 1, n), rng.uniform(0, 1, m)
@@ -314,16 +327,41 @@ def test_pdhg_kernel_is_the_reflected_halpern_iteration(reflect):
     for k in range(3, 8):  # k0 = 3, five steps
         xt = np.maximum(0, ref_x - tau * (A.T @ ref_y - 1))
         yt = np.maximum(0, ref_y + sigma * (csr @ (2 * xt - ref_x) - 1))
-        c = (k + 1) / (k + 2)
-        ref_x = c * ((1 + reflect) * xt - reflect * ref_x) + x0 / (k + 2)
-        ref_y = c * ((1 + reflect) * yt - reflect * ref_y) + y0 / (k + 2)
+        coef = (k + 1) / (k + 2)
+        ref_x = coef * ((1 + reflect) * xt - reflect * ref_x) + x0 / (k + 2)
+        ref_y = coef * ((1 + reflect) * yt - reflect * ref_y) + y0 / (k + 2)
     out_t = np.empty(n), np.empty(m)
-    pdhg_steps(*sf.csc_arrays, *sf.row_pattern, csr.data, tau, sigma, 3, 5, reflect, x, y,
-               x0.copy(), y0.copy(), *out_t, np.empty(n))
-    np.testing.assert_allclose(x, ref_x, rtol=1e-13, atol=1e-14)
-    np.testing.assert_allclose(y, ref_y, rtol=1e-13, atol=1e-14)
-    np.testing.assert_allclose(out_t[0], xt, rtol=1e-13, atol=1e-14)
-    np.testing.assert_allclose(out_t[1], yt, rtol=1e-13, atol=1e-14)
+    pdhg_steps(*sf.csc_arrays, *sf.row_pattern, sf.csr.data, tau, sigma, 3, 5, reflect, x, y,
+               x0.copy(), y0.copy(), *out_t, np.empty(n), r, c, np.empty(m if pattern else 0))
+    for got, want in ((x, ref_x), (y, ref_y), (out_t[0], xt), (out_t[1], yt)):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-13)
+
+
+def test_unit_matrix_gets_the_pattern_path_and_the_same_answer_as_the_data_path():
+    import rnla.lp._problem as problem
+
+    A = set_cover(300, 600, rng=3)  # 0/1
+    with_pattern = solve_covering(A, 0.01)
+    original = problem.standard_form
+
+    def without_pattern(*args):
+        sf = original(*args)
+        sf.pattern_scales = None
+        return sf
+
+    import rnla.lp.solve as solve_module
+
+    try:
+        solve_module.standard_form = without_pattern
+        plain = solve_covering(A, 0.01)
+    finally:
+        solve_module.standard_form = original
+    assert with_pattern.converged and plain.converged
+    opt = highs_opt(A)  # the covering optimum is its packing dual's
+    assert with_pattern.dual_objective <= opt * (1 + TOL) <= with_pattern.objective * (1 + TOL)
+    # the two paths differ by rounding in A's entries (r_j c_i against the scaled data)
+    assert with_pattern.n_iter == plain.n_iter
+    assert with_pattern.objective == pytest.approx(plain.objective, rel=1e-9)
 
 
 def test_weighted_crew_scheduling_cover_against_highs():

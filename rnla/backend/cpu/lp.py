@@ -205,7 +205,7 @@ def _lp_certificates(indptr, indices, data, row_indptr, row_indices, x, r, p, q,
 
 @njit(parallel=True, cache=True)
 def _pdhg_steps(indptr, indices, data, row_indptr, row_indices, row_data, tau, sigma, k0,
-                steps, reflect, x, y, x0, y0, xt, yt, z):
+                steps, reflect, x, y, x0, y0, xt, yt, z, row_scale, col_scale, u):
     r"""``steps`` reflected Halpern PDHG iterations (k = ``k0``, ``k0 + 1``, ...) on the
     saddle problem :math:`\min_{x \ge 0} \max_{y \ge 0} -1^Tx + y^T(Ax - 1)`, in place.
 
@@ -221,7 +221,16 @@ def _pdhg_steps(indptr, indices, data, row_indptr, row_indices, row_data, tau, s
     thread count.  ``xt``, ``yt`` hold the last :math:`T(z)`, the point to certify;
     ``z`` (length n) is work space for :math:`2\tilde x - x`, written by the first pass
     so that the second gathers one vector.
+
+    A scaled pattern, :math:`A_{ji} = r_j c_i` on every stored entry (a 0/1 matrix in
+    standard form), is given by nonempty ``row_scale`` r and ``col_scale`` c: the data
+    arrays are then not read, the first pass sums ``u = r y`` (work space of length m)
+    and the second ``z = c (2 x~ - x)``, a third fewer loads per nonzero.
     """
+    pattern = row_scale.size > 0
+    if pattern:
+        for j in prange(y.size):
+            u[j] = row_scale[j] * y[j]
     for t in range(steps):
         k = k0 + t
         for i in prange(x.size):
@@ -229,22 +238,35 @@ def _pdhg_steps(indptr, indices, data, row_indptr, row_indices, row_data, tau, s
                 c = (k + 0.0) / (k + 1.0)
                 x[i] = c * ((1.0 + reflect) * xt[i] - reflect * x[i]) + x0[i] / (k + 1.0)
             s = 0.0
-            for kk in range(indptr[i], indptr[i + 1]):
-                s += data[kk] * y[indices[kk]]
+            if pattern:
+                for kk in range(indptr[i], indptr[i + 1]):
+                    s += u[indices[kk]]
+                s *= col_scale[i]
+            else:
+                for kk in range(indptr[i], indptr[i + 1]):
+                    s += data[kk] * y[indices[kk]]
             xt[i] = max(0.0, x[i] - tau[i] * (s - 1.0))
-            z[i] = 2.0 * xt[i] - x[i]
+            z[i] = (col_scale[i] if pattern else 1.0) * (2.0 * xt[i] - x[i])
         c = (k + 1.0) / (k + 2.0)
         for j in prange(y.size):
             s = 0.0
-            for kk in range(row_indptr[j], row_indptr[j + 1]):
-                s += row_data[kk] * z[row_indices[kk]]
+            if pattern:
+                for kk in range(row_indptr[j], row_indptr[j + 1]):
+                    s += z[row_indices[kk]]
+                s *= row_scale[j]
+            else:
+                for kk in range(row_indptr[j], row_indptr[j + 1]):
+                    s += row_data[kk] * z[row_indices[kk]]
             yt[j] = max(0.0, y[j] + sigma[j] * (s - 1.0))
             y[j] = c * ((1.0 + reflect) * yt[j] - reflect * y[j]) + y0[j] / (k + 2.0)
+            if pattern:
+                u[j] = row_scale[j] * y[j]
     if steps > 0:
         k = k0 + steps - 1
         c = (k + 1.0) / (k + 2.0)
         for i in prange(x.size):
             x[i] = c * ((1.0 + reflect) * xt[i] - reflect * x[i]) + x0[i] / (k + 2.0)
+
 
 lp_penalties = sized(_csc_bytes)(_lp_penalties)
 dbscd_steps = sized(_csc_bytes)(_dbscd_steps)
