@@ -1,4 +1,4 @@
-"""Thread-count rules of the CPU kernels: serial below a size, adaptive in iterations."""
+"""Thread-count rules of the CPU kernels: serial below a size or on busy cores."""
 
 from __future__ import annotations
 
@@ -26,26 +26,6 @@ def test_sized_kernel_gives_the_same_bits_on_any_thread_count(rng, monkeypatch):
     G1, rr1 = normal_residual(A, X, B)
     np.testing.assert_array_equal(G, G1)
     np.testing.assert_array_equal(rr, rr1)
-
-
-def test_adaptive_threads_keeps_the_faster_count():
-    seen = []
-
-    def kernel():
-        # slow whenever more than one thread is allowed (a busy machine)
-        seen.append(numba.get_num_threads())
-        if numba.get_num_threads() > 1:
-            import time
-
-            time.sleep(0.002)
-        return numba.get_num_threads()
-
-    adaptive = _threads.AdaptiveThreads(kernel, recheck=8)
-    results = [adaptive() for _ in range(8)]
-    if numba.get_num_threads() > 1:
-        assert results[:4] == [numba.get_num_threads(), 1, numba.get_num_threads(), 1]
-        assert results[4:] == [1, 1, 1, 1]  # measured faster: one thread
-    assert numba.get_num_threads() == max(seen)  # the caller's setting is restored
 
 
 def test_fwht_gives_the_same_bits_on_any_thread_count(rng, monkeypatch):

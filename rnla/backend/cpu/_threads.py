@@ -38,7 +38,7 @@ import time
 import numba
 
 __all__ = ["SERIAL_BELOW_BYTES", "LOAD_PROBE_SECONDS", "LOAD_READINGS", "LOAD_STALE_SECONDS",
-           "AdaptiveThreads", "available_cpus", "busy_cpus", "threads_for", "sized"]
+           "available_cpus", "busy_cpus", "threads_for", "sized"]
 
 SERIAL_BELOW_BYTES = 2**20
 LOAD_PROBE_SECONDS = 0.01  # the load is read again after this long (a read costs ~50 us)
@@ -140,38 +140,3 @@ def sized(work):
                 return kernel(*args, **kwargs)
         return run
     return decorate
-
-
-class AdaptiveThreads:
-    """A kernel called many times (each iteration of a solver) on the thread count that
-    is measured faster now.
-
-    The first calls alternate between all threads and one thread; then the faster
-    (by its best time) runs, and every ``recheck`` calls both are timed again, so a
-    machine that becomes busy or idle during a long solve is followed.  On a quiet
-    machine that keeps the parallel kernel; when other processes hold the cores, a
-    parallel region waits for a descheduled thread (milliseconds per call), and one
-    thread wins.  The kernels partition work by size, so results are unchanged.
-    """
-
-    def __init__(self, kernel, recheck: int = 16):
-        self.kernel = kernel
-        self.recheck = recheck
-        self._best = {True: float("inf"), False: float("inf")}
-        self._calls = 0
-
-    def __call__(self, *args, **kwargs):
-        phase = self._calls % self.recheck
-        if phase < 4:  # measure: parallel, serial, parallel, serial
-            parallel = phase % 2 == 0
-            if phase == 0:
-                self._best = {True: float("inf"), False: float("inf")}
-        else:
-            parallel = self._best[True] <= self._best[False]
-        self._calls += 1
-        start = time.perf_counter()
-        with contextlib.nullcontext() if parallel else _numba_threads(1):
-            out = self.kernel(*args, **kwargs)
-        if phase < 4:
-            self._best[parallel] = min(self._best[parallel], time.perf_counter() - start)
-        return out
