@@ -14,17 +14,17 @@ running (2 cores, bench/results/threads.md).  Two rules come from it:
   The count of runnable threads is read from ``/proc/loadavg`` less this process's own
   (``/proc/self/task/*/stat``), at most once per ``LOAD_PROBE_SECONDS``, and a CPU
   counts as taken when the last ``LOAD_READINGS`` readings (of the last
-  ``LOAD_STALE_SECONDS``) agree; where there
-  is no ``/proc`` (macOS, Windows) the machine is taken to be free.
+  ``LOAD_STALE_SECONDS``) agree; where there is no ``/proc`` (macOS, Windows) the
+  machine is taken to be free.
 
 Larger calls run on ``min(numba.get_num_threads(), CPUs this process may use, free
 CPUs)``.  A thread count the user chose (``NUMBA_NUM_THREADS`` in the environment, or
 ``numba.set_num_threads`` to anything but the default) is used as given, capped only
 by the CPUs this process may use and never lowered for load; the size rule still
-applies.  Nothing here sets the
-threading layer or ``OMP_WAIT_POLICY``, and the count is restored after every call, so
-the user's own numba code runs as they configured it.  Every kernel partitions its
-work by problem size, so results do not depend on any of these choices.
+applies.  Nothing here sets the threading layer or ``OMP_WAIT_POLICY``, and the count
+is restored after every call, so the user's own numba code runs as they configured it.
+Every kernel partitions its work by problem size, so results do not depend on any of
+these choices.
 """
 
 from __future__ import annotations
