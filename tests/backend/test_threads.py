@@ -72,10 +72,14 @@ def test_load_probe_needs_agreeing_readings(monkeypatch):
     readings = iter([1, 1, 1, 0, 1])
     monkeypatch.setattr(_threads, "_runnable_elsewhere", lambda: next(readings))
     monkeypatch.setattr(_threads, "LOAD_PROBE_SECONDS", 0.0)  # read at every call
+    monkeypatch.setitem(_threads._probe, "interval", 0.0)
     monkeypatch.setitem(_threads._probe, "readings", [0])
     monkeypatch.setitem(_threads._probe, "at", __import__("time").monotonic())
     cpus = _threads.available_cpus()
-    seen = [_threads.busy_cpus() for _ in range(5)]
+    seen = []
+    for _ in range(5):
+        _threads._probe["interval"] = 0.0  # the read's own cost would space them out
+        seen.append(_threads.busy_cpus())
     # a lone reading is taken for a daemon waking; three in a row for load
     assert seen == [0, 0, min(1, cpus), 0, 0]
 
@@ -107,3 +111,16 @@ def test_lp_kernels_give_the_same_bits_on_any_thread_count(monkeypatch):
     serial = solve_packing(A, 0.05)
     np.testing.assert_array_equal(parallel.x, serial.x)
     np.testing.assert_array_equal(parallel.dual, serial.dual)
+
+
+def test_load_probe_costs_at_most_a_percent_of_the_time_between_reads(monkeypatch):
+    import time
+
+    def slow_read():
+        time.sleep(0.002)  # a process with very many threads
+        return 0
+
+    monkeypatch.setattr(_threads, "_runnable_elsewhere", slow_read)
+    monkeypatch.setitem(_threads._probe, "at", -1e9)
+    _threads.busy_cpus()
+    assert _threads._probe["interval"] >= 0.2  # 100 x the read's cost

@@ -46,7 +46,7 @@ LOAD_PROBE_SECONDS = 0.01  # the load is read again after this long (a read cost
 LOAD_READINGS = 3  # a CPU counts as busy when the last three readings all say so
 LOAD_STALE_SECONDS = 1.0  # readings older than this are forgotten
 
-_probe = {"at": -math.inf, "busy": 0, "readings": [0]}
+_probe = {"at": -math.inf, "busy": 0, "readings": [0], "interval": LOAD_PROBE_SECONDS}
 
 
 def available_cpus() -> int:
@@ -83,20 +83,23 @@ def _runnable_elsewhere() -> int:
 def busy_cpus() -> int:
     """CPUs of this process's affinity mask that other processes' runnable threads
     take now (0 where ``/proc`` is missing).  The load is read at most once per
-    ``LOAD_PROBE_SECONDS`` and the smallest of the last ``LOAD_READINGS`` counts, so a
-    daemon waking for a moment does not take a CPU away; readings older than
-    ``LOAD_STALE_SECONDS`` are forgotten, so the first call after a pause sees the load
-    of now."""
+    ``LOAD_PROBE_SECONDS``, or per 100 times the last read's own cost if that is longer
+    (a process with hundreds of threads reads as many files), and the smallest of the
+    last ``LOAD_READINGS`` counts, so a daemon waking for a moment does not take a CPU
+    away; readings older than ``LOAD_STALE_SECONDS`` are forgotten, so the first call
+    after a pause sees the load of now."""
     now = time.monotonic()
     since = now - _probe["at"]
-    if since >= LOAD_PROBE_SECONDS:
+    if since >= _probe["interval"]:
         try:
             reading = _runnable_elsewhere()
         except (OSError, ValueError, IndexError):
             reading = 0
         kept = _probe["readings"][1 - LOAD_READINGS:] if since < LOAD_STALE_SECONDS else []
         readings = kept + [reading]
-        _probe.update(at=now, readings=readings, busy=min(min(readings), available_cpus()))
+        cost = time.monotonic() - now
+        _probe.update(at=now, readings=readings, busy=min(min(readings), available_cpus()),
+                      interval=max(LOAD_PROBE_SECONDS, 100.0 * cost))
     return _probe["busy"]
 
 
